@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian 12 packages xenner needs to build, test and run.
+# Idempotent: does nothing (and needs no network) when all are present.
+set -eu
+
+PKGS="build-essential pkg-config git
+xen-utils-4.17 xenstore-utils libxen-dev
+libevent-dev libaio-dev uuid-dev libcmocka-dev
+zlib1g-dev liblzma-dev liblz4-dev libzstd-dev
+busybox-static cpio binutils gdb mandoc procps psmisc iproute2"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "setup-deps: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+echo "setup-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Runs every test and prints "N passed, N failed, N skipped" last.
+#   unit tests:  $BUILD/tests/unit/*   (binaries, cmocka or plain)
+#   e2e tests:   tests/e2e/*.sh        (get $BUILD and $SRCDIR in the env)
+# Exit status 0 = pass, 77 = skip, anything else = fail.  Optional
+# arguments are name filters (substring match).
+set -u
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$SRCDIR/$BUILD" ;; esac
+export SRCDIR BUILD
+TIMEOUT=${TEST_TIMEOUT:-300}
+
+tests=()
+for t in "$BUILD"/tests/unit/*; do
+	[ -x "$t" ] && [ -f "$t" ] && tests+=("$t")
+done
+for t in "$SRCDIR"/tests/e2e/*.sh; do
+	[ -f "$t" ] && tests+=("$t")
+done
+
+pass=0 fail=0 skip=0 failed_names=()
+logdir=$(mktemp -d /tmp/xenner-test-logs.XXXXXX)
+for t in "${tests[@]}"; do
+	name=$(basename "$t")
+	if [ $# -gt 0 ]; then
+		match=0
+		for f in "$@"; do case "$name" in *"$f"*) match=1 ;; esac; done
+		[ $match = 1 ] || continue
+	fi
+	log="$logdir/$name.log"
+	start=$(date +%s)
+	timeout -k 10 "$TIMEOUT" "$t" >"$log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - start))
+	case $rc in
+	0) pass=$((pass + 1)); echo "PASS $name (${secs}s)" ;;
+	77) skip=$((skip + 1)); echo "SKIP $name: $(grep -m1 '^SKIP' "$log" | cut -c6-)" ;;
+	*)
+		fail=$((fail + 1)); failed_names+=("$name")
+		[ $rc = 124 ] && echo "(timed out after ${TIMEOUT}s)" >>"$log"
+		echo "FAIL $name (rc=$rc, ${secs}s); last lines of its log:"
+		tail -n 25 "$log" | sed 's/^/    /'
+		;;
+	esac
+done
+[ $fail = 0 ] && rm -rf "$logdir" || echo "logs of failed tests in $logdir"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
