@@ -13,10 +13,10 @@ TIMEOUT=${TEST_TIMEOUT:-300}
 
 tests=()
 for t in "$BUILD"/tests/unit/*; do
-	[ -x "$t" ] && [ -f "$t" ] && tests+=("$t")
+	[ -x "$t" ] && [ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
 done
 for t in "$SRCDIR"/tests/e2e/*.sh; do
-	[ -f "$t" ] && tests+=("$t")
+	[ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
 done
 
 pass=0 fail=0 skip=0 failed_names=()

@@ -1,0 +1,86 @@
+# Shared helpers for end-to-end tests; source it from a test script.
+# Every test gets a private run directory on tmpfs and stops whatever it
+# started on exit, so tests can run side by side and leave nothing behind.
+set -u
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-$SRCDIR/build}
+case "$BUILD" in /*) ;; *) BUILD="$SRCDIR/$BUILD" ;; esac
+export BUILD SRCDIR
+DOM0="$SRCDIR/tools/xenner-dom0"
+STANDIN="$BUILD/tests/standin/xenner-standin"
+
+skip() { echo "SKIP $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+need_file() { [ -e "$1" ] || skip "missing $1${2:+ ($2)}"; }
+
+_cleanups=()
+on_exit() { _cleanups+=("$*"); }
+_run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[i]}" >/dev/null 2>&1 || true
+	done
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+new_rundir() {
+	XENNER_RUNDIR=$(mktemp -d /dev/shm/xenner-test.XXXXXX)
+	export XENNER_RUNDIR
+	export XENSTORED_PATH=$XENNER_RUNDIR/xenstored/socket
+	on_exit "rm -rf '$XENNER_RUNDIR'"
+}
+
+show_logs() {
+	local f
+	for f in "$XENNER_RUNDIR"/*.log "$XENNER_RUNDIR"/console/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $f"
+		tail -n 20 "$f"
+	done
+}
+
+start_dom0() {
+	need_root
+	need_file /usr/lib/xen-4.17/bin/xenstored "xen-utils-4.17"
+	need_file "$BUILD/evtchnd/evtchnd" "make"
+	[ -n "${XENNER_RUNDIR:-}" ] || new_rundir
+	on_exit "'$DOM0' stop"
+	"$DOM0" start || { show_logs; fail "xenner-dom0 start"; }
+}
+
+# Polls a shell condition for up to $2 tenths of a second (default 50).
+wait_until() {
+	local cond=$1 n=${2:-50} i
+	for ((i = 0; i < n; i++)); do
+		eval "$cond" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+pid_of_service() { cat "$XENNER_RUNDIR/$1.pid"; }
+
+# Starts the guest stand-in in the background with a script on stdin.
+# Sets STANDIN_PID and STANDIN_OUT (its stdout; stderr in STANDIN_OUT.err).
+start_standin() { # name, script
+	need_file "$STANDIN" "make"
+	STANDIN_OUT=$XENNER_RUNDIR/standin-$1.out
+	"$STANDIN" --name "$1" - >"$STANDIN_OUT" 2>"$STANDIN_OUT.err" <<<"$2" &
+	STANDIN_PID=$!
+	on_exit "kill -KILL $STANDIN_PID"
+}
+
+# Waits until the stand-in has printed at least N lines.
+standin_wait_lines() { # n, [tenths]
+	wait_until "[ \$(wc -l <'$STANDIN_OUT') -ge $1 ]" "${2:-100}" || {
+		echo "--- stand-in stdout"; cat "$STANDIN_OUT"
+		echo "--- stand-in stderr"; cat "$STANDIN_OUT.err"
+		show_logs
+		fail "stand-in did not print $1 lines"
+	}
+}
+standin_line() { sed -n "${1}p" "$STANDIN_OUT"; }
