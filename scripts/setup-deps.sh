@@ -17,7 +17,10 @@ for p in $PKGS; do
 	fi
 done
 
-[ -z "$missing" ] && exit 0
+here=$(dirname "$0")
+if [ -z "$missing" ]; then
+	exec "$here/fetch-guest-kernel.sh"
+fi
 if [ "$(id -u)" != 0 ]; then
 	echo "setup-deps: missing packages:$missing (run as root to install)" >&2
 	exit 1
@@ -27,3 +30,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+exec "$here/fetch-guest-kernel.sh"
