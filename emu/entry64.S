@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every way into emu: the boot entry, the syscall stubs (one per vCPU, since
+ * LSTAR is per vCPU and nothing else tells a syscall which vCPU it is on),
+ * the exception and interrupt stubs, and the one way out (ret_to_guest).
+ * Each saves a struct regs (regs.h) and calls C with (regs, cpu).
+ *
+ * The vCPU's struct emu_cpu pointer sits in the top 8 bytes of each of its
+ * stacks (main and IST), so the common code finds it from %rsp.
+ */
+#include "xenner/emu-abi.h"
+#include "regs.h"
+
+.macro SAVE_REGS
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %rax
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
+/* rdi = regs, rsi = cpu (from the top of the current stack) */
+.macro CALL_C fn
+	movq %rsp, %rdi
+	movq %rsp, %rsi
+	orq $(EMU_STACK_SIZE - 1), %rsi
+	movq -7(%rsi), %rsi
+	cld
+	call \fn
+.endm
+
+/* Read by xenner to build the IDT and the per-vCPU LSTAR values. */
+	.section .emu_header, "a"
+	.globl emu_header
+emu_header:
+	.quad EMU_BOOT_MAGIC
+	.quad emu_entry
+	.quad trap_stubs	/* 256 stubs, 16 bytes apart */
+	.quad syscall_stubs	/* EMU_MAX_VCPUS stubs, 64 bytes apart */
+	.quad emu_image_end
+
+	.section .text.entry, "ax"
+	.code64
+	.globl emu_entry
+/* From xenner: rsp = main stack top - 16, rdi = vCPU id. */
+emu_entry:
+	subq $REGS_SIZE, %rsp
+	movq %rsp, %rsi
+	orq $(EMU_STACK_SIZE - 1), %rsi
+	movq -7(%rsi), %rsi
+	xchgq %rdi, %rsi
+	call emu_boot_vcpu
+	jmp ret_to_guest
+
+	.text
+	.globl ret_to_guest
+ret_to_guest:
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rax
+	popq %rcx
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	addq $16, %rsp
+	iretq
+
+/* Syscall from ring 3: guest kernel (a hypercall) or guest user. */
+.macro SYSCALL_STUB n
+	.balign 64
+syscall_stub_\n:
+	movq %rsp, emu_vcpu_area + \n * EMU_VCPU_AREA + CPU_SYSCALL_RSP(%rip)
+	movq emu_vcpu_area + \n * EMU_VCPU_AREA + CPU_STACK_TOP(%rip), %rsp
+	pushq $FLAT_RING3_DS_SEL
+	pushq emu_vcpu_area + \n * EMU_VCPU_AREA + CPU_SYSCALL_RSP(%rip)
+	pushq %r11
+	pushq $FLAT_RING3_CS64_SEL
+	pushq %rcx
+	pushq $0
+	pushq $VEC_SYSCALL
+	jmp syscall_common
+.endm
+
+	.balign 64
+	.globl syscall_stubs
+syscall_stubs:
+.altmacro
+.set n, 0
+.rept EMU_MAX_VCPUS
+	SYSCALL_STUB %n
+	.set n, n + 1
+.endr
+.noaltmacro
+
+syscall_common:
+	SAVE_REGS
+	CALL_C emu_syscall
+	jmp ret_to_guest
+
+/* Exceptions: vectors with a CPU error code do not push a dummy one. */
+.macro TRAP_STUB v
+	.balign 16
+trap_stub_\v:
+	.if (\v == 8) || (\v >= 10 && \v <= 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $\v
+	jmp trap_common
+.endm
+
+	.balign 16
+	.globl trap_stubs
+trap_stubs:
+.altmacro
+.set v, 0
+.rept 256
+	TRAP_STUB %v
+	.set v, v + 1
+.endr
+.noaltmacro
+
+trap_common:
+	SAVE_REGS
+	CALL_C emu_trap
+	jmp ret_to_guest
+
+/*
+ * Copies rdx bytes from rsi to rdi; returns 0, or -EFAULT (-14) if either
+ * side faulted (emu_trap moves rip to copy_fault).
+ */
+	.globl emu_copy, emu_copy_insn, emu_copy_fault
+emu_copy:
+	movq %rdx, %rcx
+emu_copy_insn:
+	rep movsb
+	xorl %eax, %eax
+	ret
+emu_copy_fault:
+	movq $-14, %rax
+	ret
+	.section .note.GNU-stack,"",@progbits

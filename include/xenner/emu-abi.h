@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The contract between xenner (host) and emu (ring 0 inside the VM):
+ * guest-physical and virtual layout, the boot block xenner fills before the
+ * first KVM_RUN, and the per-vCPU page through which emu asks the host for
+ * what only the host can do (one `out` to EMU_PORT per request).
+ *
+ * Freestanding: only fixed-width types, shared by both sides.
+ */
+#ifndef XENNER_EMU_ABI_H
+#define XENNER_EMU_ABI_H
+
+#ifdef __ASSEMBLER__
+#define EMU_C(x) x
+#else
+#include <stdint.h>
+#define EMU_C(x) x##ULL
+#endif
+
+/* emu's own memory: a KVM slot above any guest RAM, never guest-mappable. */
+#define EMU_GPA		  EMU_C(0x1000000000) /* 64 GiB */
+#define EMU_MAX_RAM_PAGES (EMU_GPA >> 12)
+
+/*
+ * Virtual layout inside Xen's reserved range of the 64-bit PV address space
+ * (PML4 slots 256-271).  Slot 256, where Xen keeps the M2P, is not readable
+ * from ring 3 on some KVM hosts, so the M2P lives in slot 257 and is
+ * reported through XENMEM_machphys_mapping.
+ */
+#define EMU_L4_SLOT_M2P	    257
+#define EMU_L4_SLOT_EMU	    258
+#define EMU_L4_SLOT_PHYSMAP 260
+#define EMU_SLOT_VA(s)	    (EMU_C(0xffff000000000000) | ((s) * EMU_C(1) << 39))
+#define EMU_M2P_VA	    EMU_SLOT_VA(EMU_L4_SLOT_M2P)
+#define EMU_VA		    EMU_SLOT_VA(EMU_L4_SLOT_EMU)
+#define EMU_PHYSMAP_VA	    EMU_SLOT_VA(EMU_L4_SLOT_PHYSMAP)
+#define XEN_VIRT_START	    EMU_C(0xffff800000000000)
+#define XEN_VIRT_END	    EMU_C(0xffff880000000000)
+
+/* Offsets inside emu memory (mapped at EMU_VA + offset). */
+#define EMU_OFF_IMAGE	EMU_C(0x000000) /* emu's ELF image, up to 2 MiB */
+#define EMU_OFF_BOOT	EMU_C(0x200000) /* struct emu_boot */
+#define EMU_OFF_VCPU	EMU_C(0x202000) /* EMU_VCPU_AREA per vCPU: emu_cpu, page */
+#define EMU_OFF_GDT	EMU_C(0x300000) /* 16 pages per vCPU */
+#define EMU_OFF_IDT	EMU_C(0x400000) /* one IDT shared by all vCPUs */
+#define EMU_OFF_STACKS	EMU_C(0x420000) /* main + IST stack per vCPU */
+#define EMU_OFF_PT	EMU_C(0x600000) /* emu's page tables, 2 MiB */
+#define EMU_OFF_M2P	EMU_C(0x800000) /* the M2P, 8 bytes per frame */
+#define EMU_STACK_SIZE	EMU_C(0x4000)   /* each of the two, aligned to it */
+#define EMU_VCPU_AREA	EMU_C(0x2000)   /* private page + struct emu_vcpu_page */
+#define EMU_MAX_VCPUS	32
+#define EMU_GDT_PAGES	16
+
+/* Selectors, as Xen's: guest kernel and user share the ring-3 ones. */
+#define EMU_CS		   0xe008
+#define EMU_DS		   0xe010
+#define FLAT_RING3_CS32_SEL 0xe023
+#define FLAT_RING3_DS_SEL  0xe02b
+#define FLAT_RING3_CS64_SEL 0xe033
+#define EMU_TSS_SEL(cpu)   (0xe040 + 16 * (cpu))
+#define EMU_GDT_FIRST_RESERVED 0xe000
+
+#define EMU_PORT	0xe0	/* out %al: "look at my vCPU page" */
+#define EMU_BOOT_MAGIC	EMU_C(0x756d655f72656e6e) /* "nner_emu" */
+
+#ifndef __ASSEMBLER__
+enum emu_req {
+	EMU_REQ_NONE = 0,
+	EMU_REQ_CONSOLE_WRITE,	/* data[0..len) to the hypervisor console */
+	EMU_REQ_SHUTDOWN,	/* arg0 = SHUTDOWN_* reason */
+	EMU_REQ_PANIC,		/* data = emu's own message: emu is broken */
+	EMU_REQ_MAX,
+};
+
+/* emu's counters, readable by the host at any time (no exit needed). */
+#define EMU_NR_HYPERCALLS 64
+struct emu_counters {
+	uint64_t hypercalls[EMU_NR_HYPERCALLS]; /* by number */
+	uint64_t hypercall_unknown;
+	uint64_t syscall_bounces;   /* guest user syscall -> guest kernel */
+	uint64_t exceptions[32];    /* by vector */
+	uint64_t interrupts;
+	uint64_t events_delivered;
+	uint64_t exits[EMU_REQ_MAX];
+};
+
+/* One page per vCPU, written by emu, read (and answered) by the host. */
+struct emu_vcpu_page {
+	uint32_t req;  /* enum emu_req */
+	uint32_t len;  /* bytes of data */
+	uint64_t arg0;
+	uint64_t arg1;
+	int64_t result; /* set by the host */
+	struct emu_counters counters;
+	uint8_t data[2048];
+};
+
+/* At the start of emu's image (EMU_VA): where xenner finds its entries. */
+struct emu_header {
+	uint64_t magic; /* EMU_BOOT_MAGIC */
+	uint64_t entry;
+	uint64_t trap_stubs;	/* 256 stubs, EMU_TRAP_STUB_SIZE apart */
+	uint64_t syscall_stubs; /* EMU_MAX_VCPUS, EMU_SYSCALL_STUB_SIZE apart */
+	uint64_t image_end;
+};
+#define EMU_TRAP_STUB_SIZE    16
+#define EMU_SYSCALL_STUB_SIZE 64
+
+/* Filled by xenner before the first KVM_RUN; emu only reads it. */
+struct emu_boot {
+	uint64_t magic;
+	uint32_t nr_vcpus;
+	uint32_t domid;
+	uint64_t nr_pages;	  /* guest-visible RAM pages */
+	uint64_t total_pages;	  /* RAM plus the frames Xen would own */
+	uint64_t shared_info_pfn; /* outside the guest-visible RAM */
+	uint64_t m2p_pages;
+	uint64_t start_info_va;
+	uint64_t guest_entry;
+	uint64_t guest_stack;
+	uint64_t guest_cr3;	  /* machine address of the boot L4 */
+	uint64_t emu_l4e[3];	  /* L4 entries for the slots above */
+	uint64_t gnttab_first_pfn;
+	uint32_t gnttab_max_frames;
+	uint32_t pad;
+};
+
+#endif /* !__ASSEMBLER__ */
+
+#endif
