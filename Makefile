@@ -30,7 +30,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-include $(wildcard */module.mk)
+include $(wildcard */module.mk */*/module.mk)
 
 build-all: $(COMMON_LIB) $(LIBS) $(BINS) $(TEST_BINS)
 

@@ -41,10 +41,10 @@
 #define EMU_OFF_IMAGE	EMU_C(0x000000) /* emu's ELF image, up to 2 MiB */
 #define EMU_OFF_BOOT	EMU_C(0x200000) /* struct emu_boot */
 #define EMU_OFF_VCPU	EMU_C(0x202000) /* EMU_VCPU_AREA per vCPU: emu_cpu, page */
-#define EMU_OFF_GDT	EMU_C(0x300000) /* 16 pages per vCPU */
-#define EMU_OFF_IDT	EMU_C(0x400000) /* one IDT shared by all vCPUs */
-#define EMU_OFF_STACKS	EMU_C(0x420000) /* main + IST stack per vCPU */
-#define EMU_OFF_PT	EMU_C(0x600000) /* emu's page tables, 2 MiB */
+#define EMU_OFF_GDT	EMU_C(0x300000) /* EMU_GDT_PAGES per vCPU; TSS in the last */
+#define EMU_OFF_IDT	EMU_C(0x500000) /* one IDT shared by all vCPUs */
+#define EMU_OFF_STACKS	EMU_C(0x520000) /* main + IST stack per vCPU */
+#define EMU_OFF_PT	EMU_C(0x700000) /* emu's page tables, 1 MiB */
 #define EMU_OFF_M2P	EMU_C(0x800000) /* the M2P, 8 bytes per frame */
 #define EMU_STACK_SIZE	EMU_C(0x4000)   /* each of the two, aligned to it */
 #define EMU_VCPU_AREA	EMU_C(0x2000)   /* private page + struct emu_vcpu_page */
@@ -57,7 +57,7 @@
 #define FLAT_RING3_CS32_SEL 0xe023
 #define FLAT_RING3_DS_SEL  0xe02b
 #define FLAT_RING3_CS64_SEL 0xe033
-#define EMU_TSS_SEL(cpu)   (0xe040 + 16 * (cpu))
+#define EMU_TSS_SEL	   0xe040 /* each vCPU has its own GDT */
 #define EMU_GDT_FIRST_RESERVED 0xe000
 
 #define EMU_PORT	0xe0	/* out %al: "look at my vCPU page" */

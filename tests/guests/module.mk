@@ -1,0 +1,22 @@
+# The project's own PV test kernels: freestanding, one per area.
+TK_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O2 -MD -MP \
+	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-D__XEN_INTERFACE_VERSION__=0x00040e00 -Itests/guests -idirafter /usr/include
+TK_SRCS := $(wildcard tests/guests/tk-*.c)
+TK_KERNELS := $(patsubst tests/guests/%.c,$(BUILD)/tests/guests/%,$(TK_SRCS))
+TK_LIB_OBJS := $(BUILD)/tests/guests/head.o $(BUILD)/tests/guests/lib.o
+
+$(BUILD)/tests/guests/%.o: tests/guests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TK_CFLAGS) -include stdint.h -c -o $@ $<
+
+$(BUILD)/tests/guests/%.o: tests/guests/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(TK_CFLAGS) -D__ASSEMBLER__ -c -o $@ $<
+
+$(BUILD)/tests/guests/tk-%: $(BUILD)/tests/guests/tk-%.o $(TK_LIB_OBJS) tests/guests/guest.ld
+	$(LD) -nostdlib -static -z noexecstack --no-warn-rwx-segments -T tests/guests/guest.ld -o $@ $< $(TK_LIB_OBJS)
+
+BINS += $(TK_KERNELS)

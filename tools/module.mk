@@ -1,0 +1,14 @@
+# tools/: small C tools.  Shell tools (xenner-dom0) need no rule.
+XENNER_VMCORE := $(BUILD)/tools/xenner-vmcore
+BINS += $(XENNER_VMCORE)
+
+$(XENNER_VMCORE): $(BUILD)/tools/xenner-vmcore.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# Unit test of common/vmcore.c (lives with its tool).
+TEST_BINS += $(BUILD)/tests/unit/test-vmcore
+
+$(BUILD)/tests/unit/test-vmcore: $(BUILD)/tests/unit/test-vmcore.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* One xenner process = one domain: its configuration, memory and vCPUs. */
+#ifndef XENNER_XENNER_H
+#define XENNER_XENNER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel.h"
+#include "xenner/emu-abi.h"
+#include "xenner/evtchn-client.h"
+#include "xenner/vmcore.h"
+
+/* Exit status of xenner: how the domain ended (see xenner(1)). */
+enum xenner_exit {
+	XENNER_EXIT_POWEROFF = 0,
+	XENNER_EXIT_ERROR = 1,
+	XENNER_EXIT_REBOOT = 2,
+	XENNER_EXIT_CRASH = 3,
+	XENNER_EXIT_WATCHDOG = 4,
+	XENNER_EXIT_KILLED = 5, /* destroyed from dom0 or by a signal */
+};
+
+/* Frames the guest does not own but Xen would: after the guest's RAM. */
+#define XENNER_GNTTAB_FRAMES 32
+#define XENNER_SPECIAL_PAGES (1 + XENNER_GNTTAB_FRAMES)
+
+struct vcpu {
+	struct xenner *x;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	struct emu_vcpu_page *page;
+};
+
+struct xenner_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	const char *name;
+	uint64_t mem_mb;
+	unsigned nr_vcpus;
+	bool stats;
+};
+
+struct xenner {
+	struct xenner_config cfg;
+	struct pv_kernel kernel;
+
+	/* the domain */
+	uint32_t domid;
+	struct evtchn_client evc;
+	struct vmcore vmcore;
+	uint8_t *ram;	      /* guest RAM, the vmcore's RAM */
+	uint64_t nr_pages;    /* guest-visible */
+	uint64_t total_pages; /* plus XENNER_SPECIAL_PAGES */
+	uint32_t store_port, console_port;
+
+	/* KVM */
+	int kvm_fd, vm_fd;
+	int vcpu_mmap_size;
+	uint8_t *emu;	   /* emu's memory */
+	uint64_t emu_size;
+	struct emu_header emu_hdr;
+	struct emu_boot *boot;
+	struct vcpu vcpus[EMU_MAX_VCPUS];
+
+	/* ending */
+	atomic_bool stopping;
+	atomic_int exit_status;
+	pthread_mutex_t console_lock;
+};
+
+/* kvm.c */
+int kvm_init_vm(struct xenner *x);
+int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa,
+		   uint64_t size, void *host);
+int kvm_create_vcpu(struct xenner *x, struct vcpu *v);
+void kvm_close_vm(struct xenner *x);
+
+/* emu-load.c */
+int emu_load(struct xenner *x);
+
+/* emu-tables.c: GDT, IDT, TSS, emu page tables, M2P */
+int emu_tables_build(struct xenner *x);
+uint64_t emu_gdt_va(unsigned cpu);
+uint64_t emu_tss_va(unsigned cpu);
+uint64_t emu_stack_top(unsigned cpu, bool ist);
+uint64_t emu_cpu_va(unsigned cpu);
+
+/* start-of-day.c */
+int start_of_day(struct xenner *x);
+
+/* vcpu.c */
+int vcpu_start(struct vcpu *v);
+void vcpus_stop(struct xenner *x, int status);
+void vcpus_join(struct xenner *x);
+
+/* dom0.c: the dom0 services a domain needs */
+int dom0_connect(struct xenner *x);
+void dom0_disconnect(struct xenner *x);
+
+/* stats.c */
+void stats_print(struct xenner *x, FILE *out);
+
+#define GPA_TO_EMU(x, gpa) ((x)->emu + ((gpa) - EMU_GPA))
+
+#endif
