@@ -55,11 +55,7 @@ emu_header:
 /* From xenner: rsp = main stack top - 16, rdi = vCPU id. */
 emu_entry:
 	subq $REGS_SIZE, %rsp
-	movq %rsp, %rsi
-	orq $(EMU_STACK_SIZE - 1), %rsi
-	movq -7(%rsi), %rsi
-	xchgq %rdi, %rsi
-	call emu_boot_vcpu
+	CALL_C emu_boot_vcpu
 	jmp ret_to_guest
 
 	.text
@@ -83,10 +79,17 @@ ret_to_guest:
 	addq $16, %rsp
 	iretq
 
-/* Syscall from ring 3: guest kernel (a hypercall) or guest user. */
+/*
+ * Syscall from ring 3: guest kernel (a hypercall) or guest user.  On VMX/SVM
+ * these run in ring 0.  Some KVM hosts (kvm_pvm) run the LSTAR code in ring 3
+ * instead: there the first instruction, cli, raises #GP and emu_trap turns
+ * that into the same syscall entry.  So the stubs live in their own page,
+ * which xenner maps user-executable (and read-only).
+ */
 .macro SYSCALL_STUB n
 	.balign 64
 syscall_stub_\n:
+	cli
 	movq %rsp, emu_vcpu_area + \n * EMU_VCPU_AREA + CPU_SYSCALL_RSP(%rip)
 	movq emu_vcpu_area + \n * EMU_VCPU_AREA + CPU_STACK_TOP(%rip), %rsp
 	pushq $FLAT_RING3_DS_SEL
@@ -99,7 +102,8 @@ syscall_stub_\n:
 	jmp syscall_common
 .endm
 
-	.balign 64
+	.section .text.user, "ax"
+	.balign 4096
 	.globl syscall_stubs
 syscall_stubs:
 .altmacro
@@ -109,6 +113,7 @@ syscall_stubs:
 	.set n, n + 1
 .endr
 .noaltmacro
+	.text
 
 syscall_common:
 	SAVE_REGS

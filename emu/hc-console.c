@@ -17,6 +17,8 @@ long hc_console_io(struct emu_cpu *cpu, uint64_t cmd, uint64_t count,
 	(void)a5;
 	switch (cmd) {
 	case CONSOLEIO_write:
+		if (!guest_range_ok(buf, count))
+			return -XEN_EFAULT;
 		while (done < count) {
 			uint64_t n = count - done;
 

@@ -22,6 +22,16 @@ static uint64_t read_cr2(void)
 	return cr2;
 }
 
+extern char syscall_stubs[];
+
+static bool is_syscall_stub(uint64_t rip)
+{
+	uint64_t off = rip - (uint64_t)syscall_stubs;
+
+	return off < EMU_MAX_VCPUS * EMU_SYSCALL_STUB_SIZE &&
+	       off % EMU_SYSCALL_STUB_SIZE == 0;
+}
+
 void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 {
 	uint64_t vec = regs->vector;
@@ -45,6 +55,18 @@ void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 	}
 	if (vec >= 32)
 		return;
+	if (vec == 13 && is_syscall_stub(regs->rip)) {
+		/* kvm_pvm ran the LSTAR stub in ring 3: see entry64.S */
+		cpu->page->counters.exceptions[13]--;
+		regs->rip = regs->rcx;
+		regs->rflags = regs->r11;
+		regs->cs = FLAT_RING3_CS64_SEL;
+		regs->ss = FLAT_RING3_DS_SEL;
+		regs->vector = VEC_SYSCALL;
+		regs->error = 0;
+		emu_syscall(regs, cpu);
+		return;
+	}
 	emu_crash(cpu,
 		  "emu: guest %s (vector %lu) at rip %lx err %lx cr2 %lx "
 		  "rsp %lx: exception delivery to the guest is not "

@@ -1,11 +1,22 @@
-# xenner: the launcher.  Its loader is a library so that tests can use it.
+# xenner: the launcher.  Its loader is a library so that tests can use it;
+# emu's image is built into the binary (emu-blob.S).
 XENNER_LOADER_SRCS := xenner/decompress.c xenner/load-bzimage.c xenner/load-elf.c
 XENNER_LOADER_OBJS := $(XENNER_LOADER_SRCS:%.c=$(BUILD)/%.o)
 XENNER_LOADER_LIB := $(BUILD)/xenner/libxenner-loader.a
 XENNER_LOADER_LDLIBS := -lz -llzma -llz4 -lzstd
+XENNER_SRCS := $(filter-out $(XENNER_LOADER_SRCS),$(wildcard xenner/*.c))
+XENNER_OBJS := $(XENNER_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/xenner/emu-blob.o
+XENNER_BIN := $(BUILD)/xenner/xenner
 
 $(XENNER_LOADER_LIB): $(XENNER_LOADER_OBJS)
 	$(AR) rcs $@ $^
+
+$(BUILD)/xenner/emu-blob.o: xenner/emu-blob.S $(EMU_ELF)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DEMU_ELF='"$(EMU_ELF)"' -o $@ $<
+
+$(XENNER_BIN): $(XENNER_OBJS) $(XENNER_LOADER_LIB) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XENNER_LOADER_LDLIBS) -lpthread
 
 $(BUILD)/tests/unit/test-kernel-loader: $(BUILD)/tests/unit/test-kernel-loader.o \
 		$(XENNER_LOADER_LIB) $(COMMON_LIB)
@@ -15,4 +26,8 @@ $(BUILD)/tests/unit/test-kernel-loader: $(BUILD)/tests/unit/test-kernel-loader.o
 $(BUILD)/tests/unit/test-kernel-loader.o: CFLAGS += -Ixenner
 
 LIBS += $(XENNER_LOADER_LIB)
+BINS += $(XENNER_BIN)
 TEST_BINS += $(BUILD)/tests/unit/test-kernel-loader
+
+# Xen's public headers default to an ancient interface version.
+$(XENNER_SRCS:%.c=$(BUILD)/%.o): CFLAGS += -D__XEN_INTERFACE_VERSION__=0x00040e00

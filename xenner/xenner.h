@@ -71,6 +71,7 @@ struct xenner {
 
 	/* ending */
 	atomic_bool stopping;
+	int stop_fd; /* eventfd: a vCPU asks the main thread to end */
 	atomic_int exit_status;
 	pthread_mutex_t console_lock;
 };
@@ -99,9 +100,12 @@ int start_of_day(struct xenner *x);
 int vcpu_start(struct vcpu *v);
 void vcpus_stop(struct xenner *x, int status);
 void vcpus_join(struct xenner *x);
+/* Exit status for a SHUTDOWN_* reason, -1 for one xenner cannot honour. */
+int shutdown_status(uint64_t reason);
 
-/* dom0.c: the dom0 services a domain needs */
+/* dom0.c: the dom0 services a domain needs, and its registration */
 int dom0_connect(struct xenner *x);
+int dom0_create_domain(struct xenner *x);
 void dom0_disconnect(struct xenner *x);
 
 /* stats.c */

@@ -274,13 +274,13 @@ static void test_debian_kernel(void **state)
 	const char *path = getenv("XENNER_TEST_KERNEL");
 	struct pv_kernel k;
 	char err[256];
-	glob_t g;
+	glob_t g = { 0 };
 
 	(void)state;
 	if (!path) {
 		if (glob("/var/cache/xenner/kernel/boot/vmlinuz-*", 0, NULL,
 			 &g) || g.gl_pathc == 0)
-			skip();
+			{ globfree(&g); skip(); }
 		path = g.gl_pathv[0];
 	}
 	assert_int_equal(pv_kernel_open(&k, path, err, sizeof(err)), 0);
@@ -294,6 +294,7 @@ static void test_debian_kernel(void **state)
 	assert_true(k.entry >= k.virt_kstart && k.entry < k.virt_kend);
 	assert_int_equal(k.hypercall_page, KERNEL_UNSET);
 	pv_kernel_free(&k);
+	globfree(&g);
 }
 
 int main(void)

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Everything emu needs before its first instruction, built here on the host
+ * where it costs nothing (in ring 0 every instruction may be emulated):
+ * per-vCPU GDT and TSS, the IDT, the stacks with their emu_cpu pointers,
+ * emu's page tables for its three PML4 slots, and the (identity) M2P.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "xenner.h"
+#include "xenner/log.h"
+
+#define PTE_P	0x001ULL
+#define PTE_RW	0x002ULL
+#define PTE_US	0x004ULL
+#define PTE_A	0x020ULL
+#define PTE_D	0x040ULL
+#define PTE_PS	0x080ULL
+#define PTE_G	0x100ULL
+#define PTE_NX	(1ULL << 63)
+#define SZ_2M	(2ULL << 20)
+
+/* emu's view of a vCPU's private page (emu/emu.h, first fields). */
+struct emu_cpu_head {
+	uint64_t syscall_rsp;
+	uint64_t stack_top;
+	uint32_t id;
+	uint8_t kernel_mode;
+	uint64_t page;
+};
+
+uint64_t emu_gdt_va(unsigned cpu)
+{
+	return EMU_VA + EMU_OFF_GDT + cpu * EMU_GDT_PAGES * 4096ULL;
+}
+
+uint64_t emu_tss_va(unsigned cpu)
+{
+	return emu_gdt_va(cpu) + (EMU_GDT_PAGES - 1) * 4096ULL;
+}
+
+uint64_t emu_cpu_va(unsigned cpu)
+{
+	return EMU_VA + EMU_OFF_VCPU + cpu * EMU_VCPU_AREA;
+}
+
+/* 16 bytes below the top: the emu_cpu pointer sits in the last 8. */
+uint64_t emu_stack_top(unsigned cpu, bool ist)
+{
+	return EMU_VA + EMU_OFF_STACKS + (2 * cpu + 1 + ist) * EMU_STACK_SIZE -
+	       16;
+}
+
+static void *va(struct xenner *x, uint64_t emu_va)
+{
+	return x->emu + (emu_va - EMU_VA);
+}
+
+static uint64_t gdt_desc(uint32_t flags_hi)
+{
+	/* base 0, limit 0xfffff, G; flags_hi holds the access byte etc. */
+	return 0x000000000000ffffULL | (uint64_t)flags_hi << 32;
+}
+
+static void build_cpu(struct xenner *x, unsigned cpu)
+{
+	uint64_t *gdt = va(x, emu_gdt_va(cpu) + EMU_GDT_FIRST_RESERVED);
+	uint8_t *tss = va(x, emu_tss_va(cpu));
+	uint64_t tss_va = emu_tss_va(cpu);
+	struct emu_cpu_head *c = va(x, emu_cpu_va(cpu));
+
+	gdt[(EMU_CS - EMU_GDT_FIRST_RESERVED) / 8] = gdt_desc(0x00af9b00);
+	gdt[(EMU_DS - EMU_GDT_FIRST_RESERVED) / 8] = gdt_desc(0x00cf9300);
+	gdt[(FLAT_RING3_CS32_SEL & ~7) / 8 - EMU_GDT_FIRST_RESERVED / 8] =
+		gdt_desc(0x00cffb00);
+	gdt[(FLAT_RING3_DS_SEL & ~7) / 8 - EMU_GDT_FIRST_RESERVED / 8] =
+		gdt_desc(0x00cff300);
+	gdt[(FLAT_RING3_CS64_SEL & ~7) / 8 - EMU_GDT_FIRST_RESERVED / 8] =
+		gdt_desc(0x00affb00);
+	/* 64-bit TSS descriptor: busy, as KVM_SET_SREGS loads it. */
+	gdt[(EMU_TSS_SEL - EMU_GDT_FIRST_RESERVED) / 8] =
+		0x67 | (tss_va & 0xffffff) << 16 | 0x8bULL << 40 |
+		((tss_va >> 24) & 0xff) << 56;
+	gdt[(EMU_TSS_SEL - EMU_GDT_FIRST_RESERVED) / 8 + 1] = tss_va >> 32;
+
+	memset(tss, 0, 0x68);
+	*(uint64_t *)(tss + 4) = emu_stack_top(cpu, false);    /* rsp0 */
+	*(uint64_t *)(tss + 0x24) = emu_stack_top(cpu, true);  /* ist1 */
+	*(uint16_t *)(tss + 0x66) = 0x68;		       /* no I/O map */
+
+	*(uint64_t *)va(x, emu_stack_top(cpu, false) + 8) = emu_cpu_va(cpu);
+	*(uint64_t *)va(x, emu_stack_top(cpu, true) + 8) = emu_cpu_va(cpu);
+
+	memset(c, 0, sizeof(*c));
+	c->stack_top = emu_stack_top(cpu, false);
+	c->id = cpu;
+	c->page = emu_cpu_va(cpu) + 4096;
+	x->vcpus[cpu].page = va(x, c->page);
+}
+
+static void build_idt(struct xenner *x)
+{
+	uint8_t *idt = x->emu + EMU_OFF_IDT;
+
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t a = x->emu_hdr.trap_stubs + v * EMU_TRAP_STUB_SIZE;
+		uint8_t *e = idt + 16 * v;
+		/* int3 and into may be used from ring 3; the rest may not */
+		uint8_t type = (v == 3 || v == 4) ? 0xee : 0x8e;
+
+		memset(e, 0, 16);
+		*(uint16_t *)(e + 0) = a;
+		*(uint16_t *)(e + 2) = EMU_CS;
+		e[4] = v >= 32 ? 1 : 0; /* external interrupts on IST1 */
+		e[5] = type;
+		*(uint16_t *)(e + 6) = a >> 16;
+		*(uint32_t *)(e + 8) = a >> 32;
+	}
+}
+
+/* A bump allocator of page-table pages inside EMU_OFF_PT. */
+struct pt_alloc {
+	struct xenner *x;
+	uint64_t next;
+};
+
+static uint64_t *pt_new(struct pt_alloc *pa, uint64_t *gpa)
+{
+	uint64_t off = pa->next;
+
+	if (off + 4096 > EMU_OFF_M2P)
+		return NULL;
+	pa->next += 4096;
+	memset(pa->x->emu + off, 0, 4096);
+	*gpa = EMU_GPA + off;
+	return (uint64_t *)(pa->x->emu + off);
+}
+
+/*
+ * Maps [0, size) of a slot with 2 MiB pages to gpa..; returns the L4
+ * entry (pointing to a new L3), or 0 if out of page-table space.
+ */
+static uint64_t map_slot(struct pt_alloc *pa, uint64_t gpa, uint64_t size,
+			 uint64_t flags)
+{
+	uint64_t l3_gpa, l2_gpa, *l3, *l2 = NULL;
+
+	l3 = pt_new(pa, &l3_gpa);
+	if (!l3)
+		return 0;
+	for (uint64_t off = 0; off < size; off += SZ_2M) {
+		unsigned i3 = off >> 30, i2 = (off >> 21) & 511;
+
+		if (!l3[i3]) {
+			l2 = pt_new(pa, &l2_gpa);
+			if (!l2)
+				return 0;
+			l3[i3] = l2_gpa | PTE_P | PTE_RW | PTE_US | PTE_A;
+		}
+		l2[i2] = (gpa + off) | flags | PTE_P | PTE_PS | PTE_A | PTE_D;
+	}
+	return l3_gpa | PTE_P | PTE_A | (flags & (PTE_RW | PTE_US));
+}
+
+/*
+ * emu's image in 4K pages, so that the syscall stubs' page alone can be
+ * user-executable (see emu/entry64.S); the rest stays supervisor-only.
+ */
+static int split_image(struct xenner *x, struct pt_alloc *pa)
+{
+	uint64_t *l3 = (uint64_t *)GPA_TO_EMU(x, x->boot->emu_l4e[1] &
+					      0x000ffffffffff000ULL);
+	uint64_t *l2 = (uint64_t *)GPA_TO_EMU(x, l3[0] & 0x000ffffffffff000ULL);
+	uint64_t l1_gpa, *l1 = pt_new(pa, &l1_gpa);
+	uint64_t user = x->emu_hdr.syscall_stubs & ~0xfffULL;
+
+	if (!l1)
+		return -ENOMEM;
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t page_va = EMU_VA + i * 4096ULL;
+
+		l1[i] = (EMU_GPA + i * 4096ULL) | PTE_P | PTE_A | PTE_D;
+		l1[i] |= page_va == user ? PTE_US : PTE_RW | PTE_G;
+	}
+	l2[0] = l1_gpa | PTE_P | PTE_RW | PTE_US | PTE_A;
+	x->boot->emu_l4e[1] |= PTE_US;
+	return 0;
+}
+
+int emu_tables_build(struct xenner *x)
+{
+	struct pt_alloc pa = { x, EMU_OFF_PT };
+	uint64_t *m2p = (uint64_t *)(x->emu + EMU_OFF_M2P);
+	uint64_t ram = (x->total_pages * 4096 + SZ_2M - 1) & ~(SZ_2M - 1);
+
+	for (unsigned cpu = 0; cpu < x->cfg.nr_vcpus; cpu++)
+		build_cpu(x, cpu);
+	build_idt(x);
+	/* pfn == mfn: the M2P is the identity */
+	for (uint64_t mfn = 0; mfn < x->total_pages; mfn++)
+		m2p[mfn] = mfn;
+
+	x->boot->emu_l4e[0] = map_slot(&pa, EMU_GPA + EMU_OFF_M2P,
+				       x->boot->m2p_pages * 4096,
+				       PTE_US | PTE_NX);
+	x->boot->emu_l4e[1] = map_slot(&pa, EMU_GPA, x->emu_size,
+				       PTE_RW | PTE_G);
+	if (x->boot->emu_l4e[1] && split_image(x, &pa))
+		x->boot->emu_l4e[1] = 0;
+	x->boot->emu_l4e[2] = map_slot(&pa, 0, ram, PTE_RW | PTE_NX);
+	if (!x->boot->emu_l4e[0] || !x->boot->emu_l4e[1] ||
+	    !x->boot->emu_l4e[2]) {
+		log_err("emu page tables do not fit (%llu pages of RAM)",
+			(unsigned long long)x->total_pages);
+		return -ENOMEM;
+	}
+	return 0;
+}

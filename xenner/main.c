@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xenner: run one Xen PV guest in a KVM VM.  Parses the qemu-like command
+ * line, builds the domain, runs its vCPUs and waits for the end; every
+ * exit path removes the vmcore and the domain's registration.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "xenner.h"
+#include "xenner/log.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xenner -kernel FILE [options]\n"
+		"Run a Xen PV guest kernel in a KVM virtual machine.\n\n"
+		"  -kernel FILE      the guest kernel (ELF or bzImage with Xen notes)\n"
+		"  -initrd FILE      initial ramdisk\n"
+		"  -append STRING    kernel command line\n"
+		"  -m MB             memory in MiB (default 256)\n"
+		"  -smp N            number of vCPUs (default 1, at most %d)\n"
+		"  -name NAME        domain name (default: xenner-<pid>)\n"
+		"  -stats            print emu's counters at exit\n"
+		"  -loglevel LEVEL   err, warn, info (default) or debug\n"
+		"  -help             this text\n\n"
+		"Exit status: 0 poweroff, 1 error, 2 reboot, 3 crash, "
+		"4 watchdog, 5 killed.\n",
+		EMU_MAX_VCPUS);
+}
+
+static const char *need_arg(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "xenner: %s needs an argument\n", argv[*i]);
+		exit(XENNER_EXIT_ERROR);
+	}
+	return argv[++*i];
+}
+
+static uint64_t parse_num(const char *opt, const char *s, uint64_t min,
+			  uint64_t max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "xenner: %s wants a number from %llu to %llu, "
+				"not '%s'\n",
+			opt, (unsigned long long)min, (unsigned long long)max,
+			s);
+		exit(XENNER_EXIT_ERROR);
+	}
+	return v;
+}
+
+static void parse_args(struct xenner_config *c, int argc, char **argv)
+{
+	static char name[64];
+
+	c->mem_mb = 256;
+	c->nr_vcpus = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] == '-' && a[1] == '-')
+			a++;
+		if (!strcmp(a, "-kernel"))
+			c->kernel = need_arg(argc, argv, &i);
+		else if (!strcmp(a, "-initrd"))
+			c->initrd = need_arg(argc, argv, &i);
+		else if (!strcmp(a, "-append"))
+			c->cmdline = need_arg(argc, argv, &i);
+		else if (!strcmp(a, "-m"))
+			c->mem_mb = parse_num(a, need_arg(argc, argv, &i), 16,
+					      EMU_MAX_RAM_PAGES / 256 - 1);
+		else if (!strcmp(a, "-smp"))
+			c->nr_vcpus = parse_num(a, need_arg(argc, argv, &i), 1,
+						EMU_MAX_VCPUS);
+		else if (!strcmp(a, "-name"))
+			c->name = need_arg(argc, argv, &i);
+		else if (!strcmp(a, "-stats"))
+			c->stats = true;
+		else if (!strcmp(a, "-loglevel")) {
+			int l = log_level_parse(need_arg(argc, argv, &i));
+
+			if (l < 0) {
+				fprintf(stderr, "xenner: bad -loglevel\n");
+				exit(XENNER_EXIT_ERROR);
+			}
+			log_set_level(l);
+		} else if (!strcmp(a, "-help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, "xenner: unknown option '%s'\n",
+				argv[i]);
+			usage(stderr);
+			exit(XENNER_EXIT_ERROR);
+		}
+	}
+	if (!c->kernel) {
+		fprintf(stderr, "xenner: -kernel is required\n");
+		usage(stderr);
+		exit(XENNER_EXIT_ERROR);
+	}
+	if (!c->name) {
+		snprintf(name, sizeof(name), "xenner-%d", getpid());
+		c->name = name;
+	} else if (strlen(c->name) >= VMCORE_NAME_LEN) {
+		fprintf(stderr, "xenner: -name is longer than %d bytes\n",
+			VMCORE_NAME_LEN - 1);
+		exit(XENNER_EXIT_ERROR);
+	}
+}
+
+static int setup_memory(struct xenner *x)
+{
+	char path[256];
+	int rc;
+
+	rc = vmcore_path(path, sizeof(path), x->domid);
+	if (rc)
+		return rc;
+	rc = vmcore_create(&x->vmcore, path, x->domid, x->cfg.name, NULL,
+			   x->total_pages, x->cfg.nr_vcpus);
+	if (rc)
+		return rc;
+	rc = vmcore_map_ram(&x->vmcore);
+	if (rc)
+		return rc;
+	x->ram = x->vmcore.ram;
+
+	x->emu_size = EMU_OFF_M2P + ((x->total_pages * 8 + (2 << 20) - 1) &
+				     ~((2ULL << 20) - 1));
+	x->emu = mmap(NULL, x->emu_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (x->emu == MAP_FAILED) {
+		x->emu = NULL;
+		return -errno;
+	}
+	rc = kvm_init_vm(x);
+	if (rc)
+		return rc;
+	rc = kvm_add_memory(x, 0, 0, x->total_pages * 4096, x->ram);
+	if (rc)
+		return rc;
+	return kvm_add_memory(x, 1, EMU_GPA, x->emu_size, x->emu);
+}
+
+static int build(struct xenner *x)
+{
+	struct emu_boot *b;
+	int rc = emu_load(x);
+
+	if (rc)
+		return rc;
+	b = x->boot = (struct emu_boot *)(x->emu + EMU_OFF_BOOT);
+	b->magic = EMU_BOOT_MAGIC;
+	b->nr_vcpus = x->cfg.nr_vcpus;
+	b->domid = x->domid;
+	b->nr_pages = x->nr_pages;
+	b->total_pages = x->total_pages;
+	b->shared_info_pfn = x->nr_pages;
+	b->gnttab_first_pfn = x->nr_pages + 1;
+	b->gnttab_max_frames = XENNER_GNTTAB_FRAMES;
+	b->m2p_pages = (x->total_pages * 8 + 4095) / 4096;
+	rc = emu_tables_build(x);
+	if (rc)
+		return rc;
+	rc = start_of_day(x);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < x->cfg.nr_vcpus; i++) {
+		x->vcpus[i].x = x;
+		x->vcpus[i].id = i;
+		rc = kvm_create_vcpu(x, &x->vcpus[i]);
+		if (rc)
+			return rc;
+	}
+	x->vmcore.dom->state = VMCORE_STATE_RUNNING;
+	return 0;
+}
+
+/* Waits for the end: a vCPU stopping, a signal, or evtchnd news. */
+static void wait_for_end(struct xenner *x, int sfd)
+{
+	while (!atomic_load(&x->stopping)) {
+		struct pollfd p[3] = {
+			{ .fd = x->stop_fd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = x->evc.event_fd, .events = POLLIN },
+		};
+		struct signalfd_siginfo si;
+		struct evtchnd_event ev;
+
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGUSR1) {
+				stats_print(x, stderr);
+				continue;
+			}
+			log_info("signal %u: stopping domain %u", si.ssi_signo,
+				 x->domid);
+			vcpus_stop(x, XENNER_EXIT_KILLED);
+		}
+		while (p[2].revents &&
+		       evtchn_client_read_event(&x->evc, &ev) > 0) {
+			if (ev.type == EVTCHND_EV_DESTROY) {
+				log_info("domain %u destroyed from dom0",
+					 x->domid);
+				vcpus_stop(x, XENNER_EXIT_KILLED);
+			} else if (ev.type == EVTCHND_EV_SHUTDOWN) {
+				int st = shutdown_status(ev.arg);
+
+				log_info("domain %u shut down from dom0 "
+					 "(reason %u)", x->domid, ev.arg);
+				vcpus_stop(x, st < 0 ? XENNER_EXIT_KILLED : st);
+			} else if (ev.type == EVTCHND_EV_PORT) {
+				/* delivered to the guest once emu has event
+				 * channels; until then just re-arm */
+				evtchn_client_unmask(&x->evc, ev.port);
+			}
+		}
+		if (p[2].revents & (POLLHUP | POLLERR)) {
+			log_err("evtchnd went away: stopping domain %u",
+				x->domid);
+			vcpus_stop(x, XENNER_EXIT_ERROR);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct xenner xen = {
+		.kvm_fd = -1, .vm_fd = -1, .stop_fd = -1,
+		.evc = { .sock = -1, .event_fd = -1 },
+		.console_lock = PTHREAD_MUTEX_INITIALIZER,
+	};
+	struct xenner *x = &xen;
+	char err[256];
+	sigset_t set;
+	int sfd = -1, rc, status;
+
+	log_init("xenner", XLOG_INFO, false);
+	parse_args(&x->cfg, argc, argv);
+	x->nr_pages = x->cfg.mem_mb * 256;
+	x->total_pages = x->nr_pages + XENNER_SPECIAL_PAGES;
+	for (unsigned i = 0; i < EMU_MAX_VCPUS; i++)
+		x->vcpus[i].fd = -1;
+	x->vmcore.fd = -1;
+
+	rc = pv_kernel_open(&x->kernel, x->cfg.kernel, err, sizeof(err));
+	if (rc) {
+		log_err("%s: %s", x->cfg.kernel, err);
+		return XENNER_EXIT_ERROR;
+	}
+
+	/* Signals go to the main thread's signalfd; vCPU threads get none. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGUSR2);
+	sigdelset(&set, SIGPIPE);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	x->stop_fd = eventfd(0, EFD_CLOEXEC);
+	atomic_store(&x->exit_status, XENNER_EXIT_ERROR);
+
+	rc = sfd < 0 || x->stop_fd < 0 ? -errno : dom0_connect(x);
+	if (!rc)
+		rc = dom0_create_domain(x);
+	if (!rc)
+		rc = setup_memory(x);
+	if (!rc)
+		rc = build(x);
+	if (!rc) {
+		log_info("domain %u (%s): %llu MiB, %u vCPU%s, kernel %s",
+			 x->domid, x->cfg.name,
+			 (unsigned long long)x->cfg.mem_mb, x->cfg.nr_vcpus,
+			 x->cfg.nr_vcpus > 1 ? "s" : "", x->cfg.kernel);
+		rc = vcpu_start(&x->vcpus[0]);
+	}
+	if (!rc)
+		wait_for_end(x, sfd);
+	else
+		vcpus_stop(x, XENNER_EXIT_ERROR);
+	vcpus_join(x);
+	status = atomic_load(&x->exit_status);
+
+	if (x->cfg.stats && x->boot)
+		stats_print(x, stderr);
+	kvm_close_vm(x);
+	if (x->vmcore.fd >= 0) {
+		unlink(x->vmcore.path);
+		vmcore_close(&x->vmcore);
+	}
+	if (x->emu)
+		munmap(x->emu, x->emu_size);
+	dom0_disconnect(x);
+	pv_kernel_free(&x->kernel);
+	if (sfd >= 0)
+		close(sfd);
+	if (x->stop_fd >= 0)
+		close(x->stop_fd);
+	return status;
+}

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One thread per vCPU: KVM_RUN and the requests emu makes through its
+ * vCPU page.  Nothing here trusts the page: emu runs inside the VM.
+ */
+#include <stdint.h>
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <xen/sched.h>
+
+#include "xenner.h"
+#include "xenner/log.h"
+
+#define SIG_KICK SIGUSR2
+
+static void dump_regs(struct vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) || ioctl(v->fd, KVM_GET_SREGS, &s))
+		return;
+	log_err("vcpu%u: rip %llx rsp %llx rax %llx rflags %llx cs %x ss %x "
+		"cr2 %llx cr3 %llx",
+		v->id, r.rip, r.rsp, r.rax, r.rflags, s.cs.selector,
+		s.ss.selector, s.cr2, s.cr3);
+}
+
+int shutdown_status(uint64_t reason)
+{
+	switch (reason) {
+	case SHUTDOWN_poweroff:
+		return XENNER_EXIT_POWEROFF;
+	case SHUTDOWN_reboot:
+		return XENNER_EXIT_REBOOT;
+	case SHUTDOWN_crash:
+		return XENNER_EXIT_CRASH;
+	case SHUTDOWN_watchdog:
+		return XENNER_EXIT_WATCHDOG;
+	default:
+		return -1;
+	}
+}
+
+static const char *const shutdown_names[] = {
+	[SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",
+	[SHUTDOWN_suspend] = "suspend",	  [SHUTDOWN_crash] = "crash",
+	[SHUTDOWN_watchdog] = "watchdog", [SHUTDOWN_soft_reset] = "soft_reset",
+};
+
+static void console_write(struct xenner *x, const uint8_t *buf, size_t len)
+{
+	pthread_mutex_lock(&x->console_lock);
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+
+		if (n <= 0 && errno != EINTR)
+			break;
+		if (n > 0) {
+			buf += n;
+			len -= n;
+		}
+	}
+	pthread_mutex_unlock(&x->console_lock);
+}
+
+static void handle_request(struct vcpu *v)
+{
+	struct xenner *x = v->x;
+	struct emu_vcpu_page *p = v->page;
+	uint32_t req = p->req, len = p->len;
+	int status;
+
+	p->result = 0;
+	switch (req) {
+	case EMU_REQ_CONSOLE_WRITE:
+		if (len > sizeof(p->data))
+			len = sizeof(p->data);
+		console_write(x, p->data, len);
+		break;
+	case EMU_REQ_SHUTDOWN:
+		status = shutdown_status(p->arg0);
+		if (status < 0) {
+			log_warn("domain %u asked for shutdown reason %llu, "
+				 "which xenner does not support",
+				 x->domid, (unsigned long long)p->arg0);
+			p->result = -38; /* ENOSYS */
+			break;
+		}
+		log_info("domain %u: shutdown (%s)", x->domid,
+			 shutdown_names[p->arg0]);
+		x->vmcore.dom->shutdown_reason = p->arg0;
+		x->vmcore.dom->state = p->arg0 == SHUTDOWN_crash
+					       ? VMCORE_STATE_CRASHED
+					       : VMCORE_STATE_SHUTDOWN;
+		/* first: evtchnd echoes the shutdown to our event socket */
+		vcpus_stop(x, status);
+		evtchn_client_shutdown(&x->evc, x->domid, p->arg0);
+		break;
+	case EMU_REQ_PANIC:
+		if (len >= sizeof(p->data))
+			len = sizeof(p->data) - 1;
+		log_err("domain %u crashed: %.*s", x->domid, (int)len,
+			(const char *)p->data);
+		dump_regs(v);
+		x->vmcore.dom->state = VMCORE_STATE_CRASHED;
+		vcpus_stop(x, XENNER_EXIT_CRASH);
+		break;
+	default:
+		log_err("vcpu%u: emu made unknown request %u", v->id, req);
+		vcpus_stop(x, XENNER_EXIT_CRASH);
+		break;
+	}
+	p->req = EMU_REQ_NONE;
+}
+
+static bool handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct xenner *x = v->x;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.port == EMU_PORT &&
+		    run->io.direction == KVM_EXIT_IO_OUT) {
+			handle_request(v);
+			return true;
+		}
+		log_err("vcpu%u: unexpected I/O port %#x", v->id,
+			run->io.port);
+		break;
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		log_err("domain %u: vcpu%u triple fault", x->domid, v->id);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		log_err("domain %u: vcpu%u KVM internal error %u "
+			"(an instruction KVM could not emulate?)",
+			x->domid, v->id, run->internal.suberror);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		log_err("domain %u: vcpu%u entry failed, reason %llx",
+			x->domid, v->id,
+			run->fail_entry.hardware_entry_failure_reason);
+		break;
+	default:
+		log_err("domain %u: vcpu%u unexpected exit %u", x->domid,
+			v->id, run->exit_reason);
+		break;
+	}
+	dump_regs(v);
+	x->vmcore.dom->state = VMCORE_STATE_CRASHED;
+	vcpus_stop(x, XENNER_EXIT_CRASH);
+	return false;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct xenner *x = v->x;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIG_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	while (!atomic_load(&x->stopping)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			log_err("vcpu%u: KVM_RUN: %s", v->id, strerror(errno));
+			vcpus_stop(x, XENNER_EXIT_ERROR);
+			break;
+		}
+		if (!handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+static void on_kick(int sig)
+{
+	(void)sig;
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	struct sigaction sa = { .sa_handler = on_kick };
+	int rc;
+
+	sigaction(SIG_KICK, &sa, NULL);
+	rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	if (rc) {
+		log_err("cannot start vcpu%u: %s", v->id, strerror(rc));
+		return -rc;
+	}
+	v->started = true;
+	return 0;
+}
+
+void vcpus_stop(struct xenner *x, int status)
+{
+	bool was = atomic_exchange(&x->stopping, true);
+
+	if (!was)
+		atomic_store(&x->exit_status, status);
+	for (unsigned i = 0; i < x->cfg.nr_vcpus; i++) {
+		struct vcpu *v = &x->vcpus[i];
+
+		if (!v->started || pthread_equal(v->thread, pthread_self()))
+			continue;
+		v->run->immediate_exit = 1;
+		pthread_kill(v->thread, SIG_KICK);
+	}
+	if (!was) {
+		uint64_t one = 1;
+
+		/* wake the main thread */
+		if (write(x->stop_fd, &one, sizeof(one)) < 0)
+			log_err("cannot wake the main thread: %s",
+				strerror(errno));
+	}
+}
+
+void vcpus_join(struct xenner *x)
+{
+	for (unsigned i = 0; i < x->cfg.nr_vcpus; i++)
+		if (x->vcpus[i].started)
+			pthread_join(x->vcpus[i].thread, NULL);
+}
