@@ -1,0 +1,41 @@
+#!/bin/bash
+# Boots every PV test kernel (tests/guests/tk-*) under xenner on /dev/kvm
+# with one set of dom0 services.  tk-crash-* kernels must end with the
+# crash status (3); all others must report "RESULT: N passed, 0 failed"
+# and power off (0).  Nothing may be left behind in the run directory.
+. "$(dirname "$0")/lib.sh"
+[ -c /dev/kvm ] || skip "no /dev/kvm"
+[ -w /dev/kvm ] || skip "/dev/kvm not writable"
+XENNER="$BUILD/xenner/xenner"
+need_file "$XENNER" "make"
+start_dom0
+
+n=0
+for k in "$BUILD"/tests/guests/tk-*; do
+	[ -x "$k" ] || continue
+	case "$k" in *.o | *.d) continue ;; esac
+	name=$(basename "$k")
+	out=$XENNER_RUNDIR/$name.out
+	timeout -k 5 120 "$XENNER" -kernel "$k" -name "$name" -stats \
+		>"$out" 2>&1
+	rc=$?
+	case "$name" in
+	tk-crash-*)
+		[ $rc = 3 ] || { cat "$out"; fail "$name: exit $rc, expected 3 (crash)"; }
+		grep -q "crashed\|crash" "$out" || { cat "$out"; fail "$name: no crash message"; }
+		;;
+	*)
+		[ $rc = 0 ] || { cat "$out"; fail "$name: exit $rc, expected 0"; }
+		grep -Eq "^RESULT: [1-9][0-9]* passed, 0 failed" "$out" ||
+			{ cat "$out"; fail "$name: no clean RESULT line"; }
+		;;
+	esac
+	ls "$XENNER_RUNDIR"/vmcore.* >/dev/null 2>&1 &&
+		fail "$name left a vmcore behind"
+	ok "$name (exit $rc) $(grep -m1 '^RESULT' "$out")"
+	n=$((n + 1))
+done
+[ $n -gt 0 ] || fail "no test kernels built"
+# dom0 must have survived all of them
+"$DOM0" status >/dev/null || fail "dom0 services died"
+exit 0

@@ -1,0 +1,31 @@
+#!/bin/bash
+# xenner's command line: bad input gets a clear message and exit status 1,
+# and nothing is left behind.
+. "$(dirname "$0")/lib.sh"
+XENNER="$BUILD/xenner/xenner"
+need_file "$XENNER" "make"
+new_rundir
+
+expect_error() { # pattern, args...
+	local pat=$1 out rc
+	shift
+	out=$("$XENNER" "$@" 2>&1)
+	rc=$?
+	[ $rc = 1 ] || fail "xenner $*: exit $rc, expected 1 ($out)"
+	echo "$out" | grep -q "$pat" || fail "xenner $*: '$out' lacks '$pat'"
+	ok "xenner $* -> $pat"
+}
+
+expect_error "kernel is required"
+expect_error "unknown option" -kernel /bin/true -frobnicate
+expect_error "needs an argument" -kernel
+expect_error "wants a number" -kernel /bin/true -m lots
+expect_error "wants a number" -kernel /bin/true -smp 0
+expect_error "wants a number" -kernel /bin/true -smp 1000
+expect_error "cannot read" -kernel /nonexistent/vmlinuz
+expect_error "not a Xen PV kernel" -kernel /bin/true
+printf 'hello' >"$XENNER_RUNDIR/tiny"
+expect_error "neither an ELF file nor a bzImage" -kernel "$XENNER_RUNDIR/tiny"
+"$XENNER" -help | grep -q "Usage: xenner" || fail "-help"
+[ -z "$(ls "$XENNER_RUNDIR" | grep -v tiny)" ] || fail "left files: $(ls "$XENNER_RUNDIR")"
+exit 0
