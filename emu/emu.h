@@ -14,16 +14,67 @@
 
 #define PAGE_SIZE 4096UL
 
-/* Page 0 of a vCPU's area; the first two fields are used by entry64.S. */
+/* rflags */
+#define X86_EFLAGS_TF	0x00000100
+#define X86_EFLAGS_IF	0x00000200
+#define X86_EFLAGS_DF	0x00000400
+#define X86_EFLAGS_IOPL 0x00003000
+#define X86_EFLAGS_NT	0x00004000
+#define X86_EFLAGS_RF	0x00010000
+#define X86_EFLAGS_VM	0x00020000
+#define X86_EFLAGS_AC	0x00040000
+
+/* How a bounce frame is built (as Xen's TBF_*). */
+#define TBF_EXCEPTION_ERRCODE 2
+#define TBF_INTERRUPT	      8 /* mask events on entry */
+#define TBF_FAILSAFE	      16
+
+struct guest_trap {
+	uint64_t address;
+	uint16_t cs;
+	uint8_t flags; /* bits 0-1 DPL, bit 2: mask events */
+};
+
+/*
+ * One vCPU's state, in its private area (EMU_OFF_VCPU); the first two
+ * fields are used by entry64.S.
+ */
 struct emu_cpu {
 	uint64_t syscall_rsp;
 	uint64_t stack_top;
 	uint32_t id;
 	bool kernel_mode; /* guest kernel (true) or guest user mode */
 	struct emu_vcpu_page *page;
+	struct regs *regs; /* the frame of the hypercall being handled */
+
+	/* what the guest registered */
+	struct guest_trap traps[256];
+	uint64_t event_cb, failsafe_cb, syscall_cb, syscall32_cb,
+		sysenter_cb, nmi_cb;
+	bool syscall_masks_events, failsafe_masks_events;
+	uint64_t kernel_sp;
+	uint64_t cr3_kernel, cr3_user; /* machine addresses; 0 = none */
+	uint64_t gs_base_kernel, gs_base_user;
+	bool fpu_ts; /* the guest's virtual CR0.TS */
+	struct vcpu_info *vcpu_info;
+	uint64_t vcpu_info_mfn; /* where vcpu_info lives */
 };
 
+_Static_assert(sizeof(struct emu_cpu) <= EMU_VCPU_PAGE_OFF, "emu_cpu area");
+
 extern struct emu_boot *const boot;
+extern shared_info_t *shared_info;
+
+/* Host frame number -> emu's mapping of it (all guest RAM is mapped). */
+static inline void *maddr_to_virt(uint64_t maddr)
+{
+	return (void *)(EMU_PHYSMAP_VA + maddr);
+}
+
+static inline bool mfn_valid(uint64_t mfn)
+{
+	return mfn < boot->total_pages;
+}
 
 /* Asks the host (one exit); returns page->result. */
 int64_t emu_exit(struct emu_cpu *cpu, enum emu_req req);
@@ -48,9 +99,30 @@ void emu_syscall(struct regs *regs, struct emu_cpu *cpu);
 void emu_trap(struct regs *regs, struct emu_cpu *cpu);
 long do_hypercall(struct emu_cpu *cpu, struct regs *regs);
 
+/* bounce.c: the guest's view of traps, events and mode switches */
+void toggle_guest_mode(struct emu_cpu *cpu);
+void bounce(struct emu_cpu *cpu, struct regs *regs, uint64_t handler,
+	    unsigned flags, uint64_t error_code);
+void bounce_exception(struct emu_cpu *cpu, struct regs *regs, unsigned vec,
+		      bool has_error, uint64_t error_code);
+/* Called on every way back to the guest: delivers pending events. */
+void return_to_guest(struct emu_cpu *cpu, struct regs *regs);
+
+/* cpu.c: privileged x86 state */
+uint64_t read_cr2(void);
+void write_cr3(uint64_t cr3);
+uint64_t read_cr3(void);
+void wrmsr(uint32_t msr, uint64_t val);
+uint64_t rdmsr(uint32_t msr);
+void set_ts(bool on);
+#define MSR_FS_BASE	   0xc0000100
+#define MSR_GS_BASE	   0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
 /* lib.c */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...)

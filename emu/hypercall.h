@@ -10,6 +10,11 @@
 #define XEN_ENOENT 2
 #define XEN_EFAULT 14
 #define XEN_EINVAL 22
+#define XEN_ESRCH  3
+#define XEN_ENOMEM 12
+#define XEN_EBUSY  16
+#define XEN_EEXIST 17
+#define XEN_ENOSPC 28
 #define XEN_ENOSYS 38
 
 typedef long (*hypercall_fn)(struct emu_cpu *cpu, uint64_t a1, uint64_t a2,
@@ -21,5 +26,26 @@ long hc_sched_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg,
 		 uint64_t a3, uint64_t a4, uint64_t a5);
 long hc_xen_version(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg,
 		    uint64_t a3, uint64_t a4, uint64_t a5);
+
+long hc_set_trap_table(struct emu_cpu *cpu, uint64_t traps, uint64_t a2,
+		       uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_set_callbacks(struct emu_cpu *cpu, uint64_t event, uint64_t failsafe,
+		      uint64_t syscall, uint64_t a4, uint64_t a5);
+long hc_callback_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg,
+		    uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_stack_switch(struct emu_cpu *cpu, uint64_t ss, uint64_t sp,
+		     uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_fpu_taskswitch(struct emu_cpu *cpu, uint64_t set, uint64_t a2,
+		       uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_set_segment_base(struct emu_cpu *cpu, uint64_t which, uint64_t base,
+			 uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_mmu_update(struct emu_cpu *cpu, uint64_t reqs, uint64_t count,
+		   uint64_t done_ptr, uint64_t foreigndom, uint64_t a5);
+long hc_mmuext_op(struct emu_cpu *cpu, uint64_t ops, uint64_t count,
+		  uint64_t done_ptr, uint64_t foreigndom, uint64_t a5);
+long hc_update_va_mapping(struct emu_cpu *cpu, uint64_t va, uint64_t val,
+			  uint64_t flags, uint64_t a4, uint64_t a5);
+long hc_iret(struct emu_cpu *cpu, uint64_t a1, uint64_t a2, uint64_t a3,
+	     uint64_t a4, uint64_t a5);
 
 #endif

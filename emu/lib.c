@@ -26,6 +26,16 @@ void *memset(void *dst, int c, size_t n)
 	return ret;
 }
 
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
 size_t strlen(const char *s)
 {
 	size_t n = 0;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "emu.h"
+#include "mm.h"
 
 struct emu_boot *const boot = (struct emu_boot *)(EMU_VA + EMU_OFF_BOOT);
 
@@ -15,7 +16,12 @@ void emu_boot_vcpu(struct regs *regs, struct emu_cpu *cpu)
 	if (boot->magic != EMU_BOOT_MAGIC)
 		emu_crash(cpu, "boot block has a bad magic");
 	memset(regs, 0, sizeof(*regs));
+	shared_info = maddr_to_virt(boot->shared_info_pfn * PAGE_SIZE);
 	cpu->kernel_mode = true;
+	cpu->cr3_kernel = boot->guest_cr3;
+	cpu->vcpu_info = &shared_info->vcpu_info[cpu->id];
+	cpu->vcpu_info_mfn = boot->shared_info_pfn;
+	*frame_type(boot->guest_cr3 / PAGE_SIZE) = FRAME_L4;
 	regs->rip = boot->guest_entry;
 	regs->rsp = boot->guest_stack;
 	regs->rsi = boot->start_info_va;

@@ -2,11 +2,14 @@
 /*
  * Exceptions and interrupts.  A fault inside emu is either a guest-memory
  * copy that hit a bad guest pointer (recovered) or a bug in emu (the
- * domain is crashed with the registers).  Guest exceptions are bounced to
- * the guest's trap table (not yet: for now they crash the domain with a
- * clear message).
+ * domain is crashed with the registers).  Guest exceptions go to the
+ * guest's trap table; a few instructions a PV kernel relies on trapping
+ * are emulated first: `int $N` (which some KVM hosts report as #UD or #GP
+ * instead of delivering it), Xen's forced-emulation CPUID prefix.
  */
 #include "emu.h"
+
+extern char syscall_stubs[];
 
 static const char *const vector_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -14,15 +17,11 @@ static const char *const vector_names[32] = {
 	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 };
 
-static uint64_t read_cr2(void)
+static bool has_error_code(unsigned vec)
 {
-	uint64_t cr2;
-
-	asm volatile("mov %%cr2, %0" : "=r"(cr2));
-	return cr2;
+	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 ||
+	       vec == 21 || vec == 29 || vec == 30;
 }
-
-extern char syscall_stubs[];
 
 static bool is_syscall_stub(uint64_t rip)
 {
@@ -32,11 +31,122 @@ static bool is_syscall_stub(uint64_t rip)
 	       off % EMU_SYSCALL_STUB_SIZE == 0;
 }
 
+/* `int $n` as the guest registered it: DPL 3 needed from user mode. */
+static void soft_int(struct emu_cpu *cpu, struct regs *regs, unsigned n)
+{
+	const struct guest_trap *t = &cpu->traps[n];
+
+	if (t->address && (cpu->kernel_mode || (t->flags & 3) == 3)) {
+		regs->rip += 2;
+		regs->vector = n;
+		bounce(cpu, regs, t->address,
+		       (t->flags & 4) ? TBF_INTERRUPT : 0, 0);
+		return;
+	}
+	/* as if the IDT gate's DPL refused it */
+	bounce_exception(cpu, regs, 13, true, (n << 3) | 2);
+}
+
+/* ud2a; .ascii "xen"; cpuid: Xen emulates the CPUID for the guest. */
+static bool forced_cpuid(struct emu_cpu *cpu, struct regs *regs)
+{
+	static const uint8_t sig[7] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+	uint8_t insn[7];
+	uint32_t a, b, c, d;
+
+	(void)cpu;
+	if (copy_from_guest(insn, regs->rip, sizeof(insn)) ||
+	    memcmp(insn, sig, sizeof(sig)))
+		return false;
+	a = regs->rax;
+	c = regs->rcx;
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	switch ((uint32_t)regs->rax) {
+	case 1:
+		/* no VMX, no x2APIC/TSC-deadline/XSAVE/OSXSAVE, not
+		 * a hypervisor-aware CPU (Xen clears these too) */
+		c &= ~((1u << 5) | (1u << 21) | (1u << 24) | (1u << 26) |
+		       (1u << 27));
+		/* no MTRR, MCE, MCA, APIC, ACPI, PSE36, DS/TM */
+		d &= ~((1u << 12) | (1u << 7) | (1u << 14) | (1u << 9) |
+		       (1u << 22) | (1u << 17) | (1u << 21) | (1u << 29));
+		break;
+	case 7:
+		if ((uint32_t)regs->rcx == 0)
+			b &= ~((1u << 1) | (1u << 11)); /* TSC_ADJUST, RTM */
+		break;
+	default:
+		break;
+	}
+	regs->rax = a;
+	regs->rbx = b;
+	regs->rcx = c;
+	regs->rdx = d;
+	regs->rip += sizeof(sig);
+	return true;
+}
+
+static bool is_int_insn(struct regs *regs, unsigned *n)
+{
+	uint8_t insn[2];
+
+	if (copy_from_guest(insn, regs->rip, 2) || insn[0] != 0xcd)
+		return false;
+	*n = insn[1];
+	return true;
+}
+
+static void guest_exception(struct regs *regs, struct emu_cpu *cpu,
+			    unsigned vec)
+{
+	unsigned n;
+
+	switch (vec) {
+	case 13:
+		if (is_syscall_stub(regs->rip)) {
+			/* kvm_pvm ran the LSTAR stub in ring 3: entry64.S */
+			cpu->page->counters.exceptions[13]--;
+			regs->rip = regs->rcx;
+			regs->rflags = regs->r11;
+			regs->cs = FLAT_RING3_CS64_SEL;
+			regs->ss = FLAT_RING3_DS_SEL;
+			regs->vector = VEC_SYSCALL;
+			regs->error = 0;
+			emu_syscall(regs, cpu);
+			return;
+		}
+		if (is_int_insn(regs, &n)) {
+			soft_int(cpu, regs, n);
+			return;
+		}
+		break;
+	case 6:
+		if (forced_cpuid(cpu, regs))
+			return;
+		if (is_int_insn(regs, &n)) {
+			soft_int(cpu, regs, n);
+			return;
+		}
+		break;
+	case 7:
+		/* emu never uses the FPU: TS is only ever the guest's */
+		set_ts(false);
+		if (!cpu->fpu_ts)
+			return;
+		cpu->fpu_ts = false;
+		break;
+	case 14:
+		cpu->vcpu_info->arch.cr2 = read_cr2();
+		break;
+	default:
+		break;
+	}
+	bounce_exception(cpu, regs, vec, has_error_code(vec), regs->error);
+}
+
 void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 {
-	uint64_t vec = regs->vector;
-	const char *name = vec < 32 && vector_names[vec] ? vector_names[vec]
-							  : "irq";
+	unsigned vec = regs->vector;
 
 	if (vec < 32)
 		cpu->page->counters.exceptions[vec]++;
@@ -48,40 +158,29 @@ void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 			regs->rip = (uint64_t)emu_copy_fault;
 			return;
 		}
-		emu_crash(cpu,
-			  "emu: %s in emu at rip %lx err %lx cr2 %lx "
-			  "rsp %lx",
-			  name, regs->rip, regs->error, read_cr2(), regs->rsp);
+		if (vec >= 32)
+			return; /* the interrupted emu code returns to the guest */
+		emu_crash(cpu, "emu: %s in emu at rip %lx err %lx cr2 %lx rsp %lx",
+			  vector_names[vec] ? vector_names[vec] : "exception",
+			  regs->rip, regs->error, read_cr2(), regs->rsp);
 	}
-	if (vec >= 32)
-		return;
-	if (vec == 13 && is_syscall_stub(regs->rip)) {
-		/* kvm_pvm ran the LSTAR stub in ring 3: see entry64.S */
-		cpu->page->counters.exceptions[13]--;
-		regs->rip = regs->rcx;
-		regs->rflags = regs->r11;
-		regs->cs = FLAT_RING3_CS64_SEL;
-		regs->ss = FLAT_RING3_DS_SEL;
-		regs->vector = VEC_SYSCALL;
-		regs->error = 0;
-		emu_syscall(regs, cpu);
-		return;
+	if (vec < 32) {
+		guest_exception(regs, cpu, vec);
+		if (regs->vector == VEC_SYSCALL)
+			return; /* emu_syscall already returned to the guest */
 	}
-	emu_crash(cpu,
-		  "emu: guest %s (vector %lu) at rip %lx err %lx cr2 %lx "
-		  "rsp %lx: exception delivery to the guest is not "
-		  "implemented yet",
-		  name, vec, regs->rip, regs->error,
-		  vec == 14 ? read_cr2() : 0, regs->rsp);
+	return_to_guest(cpu, regs);
 }
 
 void emu_syscall(struct regs *regs, struct emu_cpu *cpu)
 {
 	if (cpu->kernel_mode) {
 		regs->rax = do_hypercall(cpu, regs);
-		return;
+	} else {
+		count_inc(cpu, syscall_bounces);
+		bounce(cpu, regs, cpu->syscall_cb,
+		       cpu->syscall_masks_events ? TBF_INTERRUPT : 0, 0);
+		regs->rflags &= ~(uint64_t)X86_EFLAGS_DF;
 	}
-	emu_crash(cpu, "emu: guest user syscall at rip %lx: bouncing to the "
-		       "guest kernel is not implemented yet",
-		  regs->rip);
+	return_to_guest(cpu, regs);
 }

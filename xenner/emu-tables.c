@@ -95,7 +95,7 @@ static void build_cpu(struct xenner *x, unsigned cpu)
 	memset(c, 0, sizeof(*c));
 	c->stack_top = emu_stack_top(cpu, false);
 	c->id = cpu;
-	c->page = emu_cpu_va(cpu) + 4096;
+	c->page = emu_cpu_va(cpu) + EMU_VCPU_PAGE_OFF;
 	x->vcpus[cpu].page = va(x, c->page);
 }
 

@@ -141,8 +141,11 @@ static int setup_memory(struct xenner *x)
 		return rc;
 	x->ram = x->vmcore.ram;
 
-	x->emu_size = EMU_OFF_M2P + ((x->total_pages * 8 + (2 << 20) - 1) &
-				     ~((2ULL << 20) - 1));
+	/* the M2P, then one byte of type per frame, each 2 MiB aligned */
+	x->frame_info_off = EMU_OFF_M2P + ((x->total_pages * 8 + (2 << 20) - 1) &
+					   ~((2ULL << 20) - 1));
+	x->emu_size = x->frame_info_off +
+		      ((x->total_pages + (2 << 20) - 1) & ~((2ULL << 20) - 1));
 	x->emu = mmap(NULL, x->emu_size, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (x->emu == MAP_FAILED) {
@@ -175,6 +178,7 @@ static int build(struct xenner *x)
 	b->gnttab_first_pfn = x->nr_pages + 1;
 	b->gnttab_max_frames = XENNER_GNTTAB_FRAMES;
 	b->m2p_pages = (x->total_pages * 8 + 4095) / 4096;
+	b->frame_info_off = x->frame_info_off;
 	rc = emu_tables_build(x);
 	if (rc)
 		return rc;

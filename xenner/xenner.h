@@ -65,6 +65,7 @@ struct xenner {
 	int vcpu_mmap_size;
 	uint8_t *emu;	   /* emu's memory */
 	uint64_t emu_size;
+	uint64_t frame_info_off;
 	struct emu_header emu_hdr;
 	struct emu_boot *boot;
 	struct vcpu vcpus[EMU_MAX_VCPUS];

@@ -40,14 +40,16 @@
 /* Offsets inside emu memory (mapped at EMU_VA + offset). */
 #define EMU_OFF_IMAGE	EMU_C(0x000000) /* emu's ELF image, up to 2 MiB */
 #define EMU_OFF_BOOT	EMU_C(0x200000) /* struct emu_boot */
-#define EMU_OFF_VCPU	EMU_C(0x202000) /* EMU_VCPU_AREA per vCPU: emu_cpu, page */
+#define EMU_OFF_VCPU	EMU_C(0x202000) /* EMU_VCPU_AREA per vCPU */
 #define EMU_OFF_GDT	EMU_C(0x300000) /* EMU_GDT_PAGES per vCPU; TSS in the last */
 #define EMU_OFF_IDT	EMU_C(0x500000) /* one IDT shared by all vCPUs */
 #define EMU_OFF_STACKS	EMU_C(0x520000) /* main + IST stack per vCPU */
 #define EMU_OFF_PT	EMU_C(0x700000) /* emu's page tables, 1 MiB */
 #define EMU_OFF_M2P	EMU_C(0x800000) /* the M2P, 8 bytes per frame */
 #define EMU_STACK_SIZE	EMU_C(0x4000)   /* each of the two, aligned to it */
-#define EMU_VCPU_AREA	EMU_C(0x2000)   /* private page + struct emu_vcpu_page */
+/* Per vCPU: emu's private struct emu_cpu, then struct emu_vcpu_page. */
+#define EMU_VCPU_AREA	EMU_C(0x4000)
+#define EMU_VCPU_PAGE_OFF EMU_C(0x3000)
 #define EMU_MAX_VCPUS	32
 #define EMU_GDT_PAGES	16
 
@@ -123,6 +125,7 @@ struct emu_boot {
 	uint64_t gnttab_first_pfn;
 	uint32_t gnttab_max_frames;
 	uint32_t pad;
+	uint64_t frame_info_off; /* in emu memory: one byte per frame */
 };
 
 #endif /* !__ASSEMBLER__ */

@@ -2,6 +2,25 @@
 #include "lib.h"
 
 start_info_t *start_info;
+static char shared_info_area[4096] __attribute__((aligned(4096)));
+static bool shared_info_mapped;
+
+shared_info_t *shared_info_page(void)
+{
+	if (!shared_info_mapped) {
+		uint64_t pte = start_info->shared_info | 0x67; /* P RW US A D */
+		long rc = hypercall(__HYPERVISOR_update_va_mapping,
+				    (uint64_t)shared_info_area, pte,
+				    UVMF_INVLPG, 0, 0);
+
+		if (rc) {
+			printf("FAIL: cannot map shared_info: %ld\n", rc);
+			shutdown(SHUTDOWN_crash);
+		}
+		shared_info_mapped = true;
+	}
+	return (shared_info_t *)shared_info_area;
+}
 static unsigned passed, failed;
 
 void *memset(void *d, int c, size_t n)
@@ -166,4 +185,12 @@ void guest_main(start_info_t *si)
 	printf("test kernel on %s, %lu pages\n", si->magic, si->nr_pages);
 	test_main();
 	finish();
+}
+
+/* Kernels that expect no traps get this one. */
+__attribute__((weak)) void trap_handler(struct trapframe *tf)
+{
+	printf("FAIL: unexpected trap %lu at %lx error %lx\n", tf->vector,
+	       tf->rip, tf->error);
+	shutdown(SHUTDOWN_crash);
 }

@@ -13,6 +13,13 @@
 #include <xen/version.h>
 
 extern start_info_t *start_info;
+extern uint64_t boot_rsp;
+/* The shared_info page, mapped by lib.c at start of day. */
+shared_info_t *shared_info_page(void);
+static inline struct vcpu_info *shared_info_vcpu0(void)
+{
+	return &shared_info_page()->vcpu_info[0];
+}
 extern char hypercall_page[];
 
 /* A raw syscall from guest kernel mode, as Linux 6.1 (XSA-466) does. */
@@ -70,6 +77,16 @@ void check(bool ok, const char *what, const char *file, int line);
 		check(_a == _b, #a " == " #b, __FILE__, __LINE__);             \
 	} while (0)
 void finish(void) __attribute__((noreturn));
+
+/* traps.S: what an exception handler sees */
+struct trapframe {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	uint64_t rax, rcx, rdx, rsi, rdi;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+/* Test kernels that use traps.S define this. */
+void trap_handler(struct trapframe *tf);
 
 /* Each test kernel defines this. */
 void test_main(void);

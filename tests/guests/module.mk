@@ -6,7 +6,8 @@ TK_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O2 -MD -MP \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -Itests/guests -idirafter /usr/include
 TK_SRCS := $(wildcard tests/guests/tk-*.c)
 TK_KERNELS := $(patsubst tests/guests/%.c,$(BUILD)/tests/guests/%,$(TK_SRCS))
-TK_LIB_OBJS := $(BUILD)/tests/guests/head.o $(BUILD)/tests/guests/lib.o
+TK_LIB_OBJS := $(BUILD)/tests/guests/head.o $(BUILD)/tests/guests/lib.o \
+	$(BUILD)/tests/guests/traps.o
 
 $(BUILD)/tests/guests/%.o: tests/guests/%.c
 	@mkdir -p $(dir $@)
