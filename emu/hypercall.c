@@ -21,18 +21,34 @@ static const struct {
 	[__HYPERVISOR_mmuext_op] = { "mmuext_op", hc_mmuext_op },
 	[__HYPERVISOR_update_va_mapping] = { "update_va_mapping",
 					     hc_update_va_mapping },
+	[__HYPERVISOR_memory_op] = { "memory_op", hc_memory_op },
+	[__HYPERVISOR_grant_table_op] = { "grant_table_op", hc_grant_table_op },
+	[__HYPERVISOR_vm_assist] = { "vm_assist", hc_vm_assist },
+	[__HYPERVISOR_physdev_op] = { "physdev_op", hc_physdev_op },
+	[__HYPERVISOR_multicall] = { "multicall", hc_multicall },
+	[__HYPERVISOR_event_channel_op] = { "event_channel_op",
+					    hc_event_channel_op },
+	[__HYPERVISOR_vcpu_op] = { "vcpu_op", hc_vcpu_op },
+	[__HYPERVISOR_set_timer_op] = { "set_timer_op", hc_set_timer_op },
+	[__HYPERVISOR_set_gdt] = { "set_gdt", hc_set_gdt },
+	[__HYPERVISOR_update_descriptor] = { "update_descriptor",
+					     hc_update_descriptor },
 };
 
-long do_hypercall(struct emu_cpu *cpu, struct regs *regs)
+long hypercall_dispatch(struct emu_cpu *cpu, uint64_t nr, uint64_t a1,
+			uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	uint64_t nr = regs->rax;
-
 	if (nr >= EMU_NR_HYPERCALLS || !hypercalls[nr].fn) {
 		count_inc(cpu, hypercall_unknown);
 		return -XEN_ENOSYS;
 	}
 	cpu->page->counters.hypercalls[nr]++;
+	return hypercalls[nr].fn(cpu, a1, a2, a3, a4, a5);
+}
+
+long do_hypercall(struct emu_cpu *cpu, struct regs *regs)
+{
 	cpu->regs = regs;
-	return hypercalls[nr].fn(cpu, regs->rdi, regs->rsi, regs->rdx,
-				 regs->r10, regs->r8);
+	return hypercall_dispatch(cpu, regs->rax, regs->rdi, regs->rsi,
+				  regs->rdx, regs->r10, regs->r8);
 }

@@ -45,6 +45,32 @@ long hc_mmuext_op(struct emu_cpu *cpu, uint64_t ops, uint64_t count,
 		  uint64_t done_ptr, uint64_t foreigndom, uint64_t a5);
 long hc_update_va_mapping(struct emu_cpu *cpu, uint64_t va, uint64_t val,
 			  uint64_t flags, uint64_t a4, uint64_t a5);
+/* Owned by the families' files; stubs until they are written. */
+long hc_memory_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg,
+		  uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_grant_table_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg,
+		       uint64_t count, uint64_t a4, uint64_t a5);
+long hc_vm_assist(struct emu_cpu *cpu, uint64_t cmd, uint64_t type,
+		  uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_physdev_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg,
+		   uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_multicall(struct emu_cpu *cpu, uint64_t calls, uint64_t count,
+		  uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_event_channel_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg,
+			 uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_vcpu_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t vcpuid,
+		uint64_t arg, uint64_t a4, uint64_t a5);
+long hc_set_timer_op(struct emu_cpu *cpu, uint64_t timeout, uint64_t a2,
+		     uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_set_gdt(struct emu_cpu *cpu, uint64_t frames, uint64_t entries,
+		uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_update_descriptor(struct emu_cpu *cpu, uint64_t maddr, uint64_t desc,
+			  uint64_t a3, uint64_t a4, uint64_t a5);
+
+/* For multicall: the same dispatch a syscall gets. */
+long hypercall_dispatch(struct emu_cpu *cpu, uint64_t nr, uint64_t a1,
+			uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+
 long hc_iret(struct emu_cpu *cpu, uint64_t a1, uint64_t a2, uint64_t a3,
 	     uint64_t a4, uint64_t a5);
 
