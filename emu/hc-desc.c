@@ -1,19 +1,87 @@
 // SPDX-License-Identifier: MIT
-/* set_gdt, update_descriptor: the guest's GDT. */
+/*
+ * set_gdt, update_descriptor: the guest's GDT.  Each vCPU's GDT area has
+ * 16 pages: 0-13 show the guest's frames (read-only; the zero page where
+ * it has none), 14 holds Xen's reserved selectors (0xe000 on), 15 the TSS.
+ * Descriptors are checked as Xen does for a 64-bit PV guest: code and data
+ * run at DPL 3, no system descriptors, accessed bit preset because the
+ * CPU cannot set it in a read-only GDT.
+ */
 #include "hypercall.h"
+#include "mm.h"
 
-/* Not written yet: fails loudly with ENOSYS. */
+#define GDT_GUEST_PAGES (EMU_GDT_FIRST_RESERVED / 4096) /* 14 */
+#define GDT_GUEST_ENTRIES (EMU_GDT_FIRST_RESERVED / 8)	/* 7168 */
+
+#define DESC_S	      (1ULL << 44) /* code or data */
+#define DESC_P	      (1ULL << 47)
+#define DESC_DPL      (3ULL << 45)
+#define DESC_CODE     (1ULL << 43)
+#define DESC_CONFORM  (1ULL << 42)
+#define DESC_ACCESSED (1ULL << 40)
+
+static uint64_t *gdt_ptes(struct emu_cpu *cpu)
+{
+	uint64_t gdt_off = EMU_OFF_GDT + cpu->id * EMU_GDT_PAGES * PAGE_SIZE;
+
+	return (uint64_t *)(EMU_VA + boot->emu_l1_off) + (gdt_off >> 12);
+}
+
+/* Xen's rules for a 64-bit PV guest; may fix the descriptor up. */
+static bool check_descriptor(uint64_t *d)
+{
+	uint64_t v = *d;
+
+	if (!(v & DESC_P))
+		return true;
+	if (!(v & DESC_S))
+		return false; /* no LDT, TSS or gate descriptors */
+	if ((v & (DESC_CODE | DESC_CONFORM)) == (DESC_CODE | DESC_CONFORM))
+		return false;
+	*d = v | DESC_DPL | DESC_ACCESSED;
+	return true;
+}
+
 long hc_set_gdt(struct emu_cpu *cpu, uint64_t frames, uint64_t entries,
 		uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	(void)cpu, (void)frames, (void)entries, (void)a3, (void)a4, (void)a5;
-	return -XEN_ENOSYS;
+	uint64_t mfns[GDT_GUEST_PAGES], *ptes = gdt_ptes(cpu);
+	unsigned nr = (entries + 511) / 512;
+	uint64_t gdt_va = EMU_VA + EMU_OFF_GDT +
+			  cpu->id * EMU_GDT_PAGES * PAGE_SIZE;
+
+	(void)a3, (void)a4, (void)a5;
+	if (entries > GDT_GUEST_ENTRIES)
+		return -XEN_EINVAL;
+	if (nr && copy_from_guest(mfns, frames, nr * sizeof(mfns[0])))
+		return -XEN_EFAULT;
+	for (unsigned i = 0; i < nr; i++) {
+		uint64_t *d = maddr_to_virt(mfns[i] * PAGE_SIZE);
+
+		if (mfns[i] >= boot->nr_pages)
+			return -XEN_EINVAL;
+		for (unsigned e = 0; e < 512 && i * 512 + e < entries; e++)
+			if (!check_descriptor(&d[e]))
+				return -XEN_EINVAL;
+	}
+	for (unsigned i = 0; i < GDT_GUEST_PAGES; i++) {
+		uint64_t maddr = i < nr ? mfns[i] * PAGE_SIZE
+					: EMU_GPA + EMU_OFF_ZERO;
+
+		ptes[i] = maddr | PTE_P | PTE_A;
+		invlpg(gdt_va + i * PAGE_SIZE);
+	}
+	return 0;
 }
 
-/* Not written yet: fails loudly with ENOSYS. */
 long hc_update_descriptor(struct emu_cpu *cpu, uint64_t maddr, uint64_t desc,
 			  uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	(void)cpu, (void)maddr, (void)desc, (void)a3, (void)a4, (void)a5;
-	return -XEN_ENOSYS;
+	(void)cpu, (void)a3, (void)a4, (void)a5;
+	if (maddr & 7 || maddr / PAGE_SIZE >= boot->nr_pages)
+		return -XEN_EINVAL;
+	if (!check_descriptor(&desc))
+		return -XEN_EINVAL;
+	*(uint64_t *)maddr_to_virt(maddr) = desc;
+	return 0;
 }

@@ -164,26 +164,40 @@ static uint64_t map_slot(struct pt_alloc *pa, uint64_t gpa, uint64_t size,
 }
 
 /*
- * emu's image in 4K pages, so that the syscall stubs' page alone can be
- * user-executable (see emu/entry64.S); the rest stays supervisor-only.
+ * The first EMU_SPLIT_END of emu's memory in 4K pages: the syscall stubs'
+ * page alone is user-executable (see emu/entry64.S), and emu remaps the
+ * pages of each vCPU's GDT to the guest's GDT frames (emu/hc-desc.c).
  */
-static int split_image(struct xenner *x, struct pt_alloc *pa)
+static int split_low(struct xenner *x, struct pt_alloc *pa)
 {
 	uint64_t *l3 = (uint64_t *)GPA_TO_EMU(x, x->boot->emu_l4e[1] &
 					      0x000ffffffffff000ULL);
 	uint64_t *l2 = (uint64_t *)GPA_TO_EMU(x, l3[0] & 0x000ffffffffff000ULL);
-	uint64_t l1_gpa, *l1 = pt_new(pa, &l1_gpa);
-	uint64_t user = x->emu_hdr.syscall_stubs & ~0xfffULL;
+	uint64_t user = (x->emu_hdr.syscall_stubs - EMU_VA) >> 12;
+	unsigned tables = EMU_SPLIT_END / SZ_2M;
 
-	if (!l1)
-		return -ENOMEM;
-	for (unsigned i = 0; i < 512; i++) {
-		uint64_t page_va = EMU_VA + i * 4096ULL;
+	x->boot->emu_l1_off = pa->next;
+	for (unsigned t = 0; t < tables; t++) {
+		uint64_t l1_gpa, *l1 = pt_new(pa, &l1_gpa);
 
-		l1[i] = (EMU_GPA + i * 4096ULL) | PTE_P | PTE_A | PTE_D;
-		l1[i] |= page_va == user ? PTE_US : PTE_RW | PTE_G;
+		if (!l1)
+			return -ENOMEM;
+		for (unsigned i = 0; i < 512; i++) {
+			uint64_t page = t * 512 + i;
+
+			l1[i] = (EMU_GPA + page * 4096) | PTE_P | PTE_A | PTE_D;
+			l1[i] |= page == user ? PTE_US : PTE_RW | PTE_G;
+		}
+		l2[t] = l1_gpa | PTE_P | PTE_RW | PTE_US | PTE_A;
 	}
-	l2[0] = l1_gpa | PTE_P | PTE_RW | PTE_US | PTE_A;
+	/* Until the guest loads a GDT, its part is the zero page. */
+	for (unsigned cpu = 0; cpu < x->cfg.nr_vcpus; cpu++) {
+		uint64_t *pte = (uint64_t *)(x->emu + x->boot->emu_l1_off) +
+				((emu_gdt_va(cpu) - EMU_VA) >> 12);
+
+		for (unsigned i = 0; i < EMU_GDT_FIRST_RESERVED / 4096; i++)
+			pte[i] = (EMU_GPA + EMU_OFF_ZERO) | PTE_P | PTE_A;
+	}
 	x->boot->emu_l4e[1] |= PTE_US;
 	return 0;
 }
@@ -206,7 +220,7 @@ int emu_tables_build(struct xenner *x)
 				       PTE_US | PTE_NX);
 	x->boot->emu_l4e[1] = map_slot(&pa, EMU_GPA, x->emu_size,
 				       PTE_RW | PTE_G);
-	if (x->boot->emu_l4e[1] && split_image(x, &pa))
+	if (x->boot->emu_l4e[1] && split_low(x, &pa))
 		x->boot->emu_l4e[1] = 0;
 	x->boot->emu_l4e[2] = map_slot(&pa, 0, ram, PTE_RW | PTE_NX);
 	if (!x->boot->emu_l4e[0] || !x->boot->emu_l4e[1] ||

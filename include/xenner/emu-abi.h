@@ -40,12 +40,14 @@
 /* Offsets inside emu memory (mapped at EMU_VA + offset). */
 #define EMU_OFF_IMAGE	EMU_C(0x000000) /* emu's ELF image, up to 2 MiB */
 #define EMU_OFF_BOOT	EMU_C(0x200000) /* struct emu_boot */
+#define EMU_OFF_ZERO	EMU_C(0x201000) /* a page of zeroes */
 #define EMU_OFF_VCPU	EMU_C(0x202000) /* EMU_VCPU_AREA per vCPU */
 #define EMU_OFF_GDT	EMU_C(0x300000) /* EMU_GDT_PAGES per vCPU; TSS in the last */
 #define EMU_OFF_IDT	EMU_C(0x500000) /* one IDT shared by all vCPUs */
 #define EMU_OFF_STACKS	EMU_C(0x520000) /* main + IST stack per vCPU */
 #define EMU_OFF_PT	EMU_C(0x700000) /* emu's page tables, 1 MiB */
 #define EMU_OFF_M2P	EMU_C(0x800000) /* the M2P, 8 bytes per frame */
+#define EMU_SPLIT_END	EMU_C(0x600000) /* mapped with 4K pages below */
 #define EMU_STACK_SIZE	EMU_C(0x4000)   /* each of the two, aligned to it */
 /* Per vCPU: emu's private struct emu_cpu, then struct emu_vcpu_page. */
 #define EMU_VCPU_AREA	EMU_C(0x4000)
@@ -126,6 +128,8 @@ struct emu_boot {
 	uint32_t gnttab_max_frames;
 	uint32_t pad;
 	uint64_t frame_info_off; /* in emu memory: one byte per frame */
+	/* emu's 4K PTEs for [0, EMU_SPLIT_END) of its memory (emu offset) */
+	uint64_t emu_l1_off;
 };
 
 #endif /* !__ASSEMBLER__ */
