@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <xen/xen.h>
+#include <xen/vcpu.h>
 
 #include "regs.h"
 #include "xenner/emu-abi.h"
@@ -58,6 +59,18 @@ struct emu_cpu {
 	bool fpu_ts; /* the guest's virtual CR0.TS */
 	struct vcpu_info *vcpu_info;
 	uint64_t vcpu_info_mfn; /* where vcpu_info lives */
+
+	/* events and time (evtchn.c, time.c, hc-vcpu.c) */
+	uint16_t virq_port[NR_VIRQS]; /* 0 = not bound */
+	bool vcpu_info_registered;    /* VCPUOP_register_vcpu_info done */
+	uint64_t singleshot;	      /* system time (ns); 0 = off */
+	uint64_t periodic_period, periodic_next;
+	uint64_t poll_deadline;	      /* SCHEDOP_poll timeout; 0 = none */
+	uint64_t armed_ns;	      /* what the LAPIC is set for; 0 = none */
+	struct vcpu_runstate_info runstate;
+	uint64_t runstate_va; /* guest's area; 0 = none */
+
+	uint8_t iopl; /* PHYSDEVOP_set_iopl (hc-misc.c): 0-3 */
 };
 
 _Static_assert(sizeof(struct emu_cpu) <= EMU_VCPU_PAGE_OFF, "emu_cpu area");
@@ -107,6 +120,9 @@ void bounce_exception(struct emu_cpu *cpu, struct regs *regs, unsigned vec,
 		      bool has_error, uint64_t error_code);
 /* Called on every way back to the guest: delivers pending events. */
 void return_to_guest(struct emu_cpu *cpu, struct regs *regs);
+
+/* emul-priv.c: privileged instructions of the guest kernel */
+bool emulate_privileged(struct emu_cpu *cpu, struct regs *regs);
 
 /* cpu.c: privileged x86 state */
 uint64_t read_cr2(void);

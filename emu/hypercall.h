@@ -16,6 +16,7 @@
 #define XEN_EEXIST 17
 #define XEN_ENOSPC 28
 #define XEN_ENOSYS 38
+#define XEN_EOPNOTSUPP 95
 
 typedef long (*hypercall_fn)(struct emu_cpu *cpu, uint64_t a1, uint64_t a2,
 			     uint64_t a3, uint64_t a4, uint64_t a5);
@@ -70,6 +71,30 @@ long hc_update_descriptor(struct emu_cpu *cpu, uint64_t maddr, uint64_t desc,
 /* For multicall: the same dispatch a syscall gets. */
 long hypercall_dispatch(struct emu_cpu *cpu, uint64_t nr, uint64_t a1,
 			uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+
+/*
+ * May this domain act on domid?  0 for itself; dom0 always exists, so it
+ * gets Xen's XSM refusal; other domains are unknown here.
+ */
+static inline int domid_target(uint16_t domid)
+{
+	if (domid == DOMID_SELF || domid == boot->domid)
+		return 0;
+	return domid == 0 ? -XEN_EPERM : -XEN_ESRCH;
+}
+
+/* One console line per unimplemented sub-op (op < 64) of a family. */
+static inline void warn_unimplemented(struct emu_cpu *cpu, uint64_t *seen,
+				      const char *family, unsigned op)
+{
+	uint64_t bit = 1ULL << (op & 63);
+
+	if (!(__atomic_fetch_or(seen, bit, __ATOMIC_RELAXED) & bit))
+		printk(cpu, "emu: %s %u is not implemented\n", family, op);
+}
+
+/* hc-misc.c: VMASST_TYPE_* bits the guest enabled, domain-wide. */
+extern uint64_t vm_assist_bits;
 
 long hc_iret(struct emu_cpu *cpu, uint64_t a1, uint64_t a2, uint64_t a3,
 	     uint64_t a4, uint64_t a5);

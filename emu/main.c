@@ -7,6 +7,7 @@
 #include <stdarg.h>
 
 #include "emu.h"
+#include "evtchn.h"
 #include "mm.h"
 
 struct emu_boot *const boot = (struct emu_boot *)(EMU_VA + EMU_OFF_BOOT);
@@ -28,6 +29,7 @@ void emu_boot_vcpu(struct regs *regs, struct emu_cpu *cpu)
 	regs->cs = FLAT_RING3_CS64_SEL;
 	regs->ss = FLAT_RING3_DS_SEL;
 	regs->rflags = 0x202; /* IF: real interrupts reach emu */
+	evtchn_vcpu_init(cpu);
 }
 
 int64_t emu_exit(struct emu_cpu *cpu, enum emu_req req)

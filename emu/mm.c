@@ -53,6 +53,8 @@ int check_pte(uint64_t val, unsigned level)
 		count = level == 2 ? 512 : 512 * 512;
 	if (mfn >= boot->total_pages || count > boot->total_pages - mfn)
 		return -XEN_EINVAL;
+	if (count == 1 && *frame_type(mfn) == FRAME_BALLOONED)
+		return -XEN_EINVAL;
 	return 0;
 }
 

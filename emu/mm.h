@@ -20,6 +20,7 @@ enum frame_type {
 	FRAME_L2,
 	FRAME_L3,
 	FRAME_L4, /* pinned or loaded as a base pointer */
+	FRAME_BALLOONED, /* given back (hc-memory.c): not the domain's now */
 };
 
 uint8_t *frame_type(uint64_t mfn);

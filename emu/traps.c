@@ -7,6 +7,7 @@
  * are emulated first: `int $N` (which some KVM hosts report as #UD or #GP
  * instead of delivering it), Xen's forced-emulation CPUID prefix.
  */
+#include "apic.h"
 #include "emu.h"
 
 extern char syscall_stubs[];
@@ -65,15 +66,25 @@ static bool forced_cpuid(struct emu_cpu *cpu, struct regs *regs)
 	case 1:
 		/* no VMX, no x2APIC/TSC-deadline/XSAVE/OSXSAVE, not
 		 * a hypervisor-aware CPU (Xen clears these too) */
-		c &= ~((1u << 5) | (1u << 21) | (1u << 24) | (1u << 26) |
-		       (1u << 27));
+		c &= ~((1u << 3) | (1u << 5) | (1u << 17) | (1u << 21) |
+		       (1u << 24) | (1u << 26) | (1u << 27));
+		c |= 1u << 31; /* running on a hypervisor */
 		/* no MTRR, MCE, MCA, APIC, ACPI, PSE36, DS/TM */
 		d &= ~((1u << 12) | (1u << 7) | (1u << 14) | (1u << 9) |
 		       (1u << 22) | (1u << 17) | (1u << 21) | (1u << 29));
 		break;
 	case 7:
-		if ((uint32_t)regs->rcx == 0)
-			b &= ~((1u << 1) | (1u << 11)); /* TSC_ADJUST, RTM */
+		if ((uint32_t)regs->rcx == 0) {
+			/* FSGSBASE, TSC_ADJUST, INVPCID, RTM */
+			b &= ~((1u << 0) | (1u << 1) | (1u << 10) | (1u << 11));
+			/* speculation controls: their MSRs are not emulated */
+			d &= ~((1u << 26) | (1u << 27) | (1u << 29) |
+			       (1u << 31));
+		}
+		break;
+	case 0x80000008:
+		b &= ~((1u << 12) | (1u << 14) | (1u << 15) | (1u << 17) |
+		       (1u << 24) | (1u << 25) | (1u << 26));
 		break;
 	default:
 		break;
@@ -119,6 +130,8 @@ static void guest_exception(struct regs *regs, struct emu_cpu *cpu,
 			soft_int(cpu, regs, n);
 			return;
 		}
+		if (emulate_privileged(cpu, regs))
+			return;
 		break;
 	case 6:
 		if (forced_cpuid(cpu, regs))
@@ -151,7 +164,7 @@ void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 	if (vec < 32)
 		cpu->page->counters.exceptions[vec]++;
 	else
-		count_inc(cpu, interrupts);
+		apic_interrupt(cpu, vec); /* counts; timers raise VIRQ_TIMER */
 
 	if ((regs->cs & 3) == 0) {
 		if (vec == 14 && regs->rip == (uint64_t)emu_copy_insn) {

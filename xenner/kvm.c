@@ -103,8 +103,12 @@ static int set_cpuid(struct xenner *x, struct vcpu *v)
 	for (unsigned i = 0; i < cp.c.nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cp.e[i];
 
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffff) | (v->id << 24);
+			/* emu drives its LAPIC as x2APIC with the TSC-deadline
+			 * timer (the guest's CPUID view is emu's business) */
+			e->ecx |= (1u << 21) | (1u << 24);
+		}
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = v->id;
 	}

@@ -13,10 +13,14 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "xenner.h"
 #include "xenner/log.h"
+
+/* SIGTERM asks the guest to power off; it gets this long to do so. */
+#define SHUTDOWN_GRACE_SECONDS 30
 
 static void usage(FILE *out)
 {
@@ -29,6 +33,8 @@ static void usage(FILE *out)
 		"  -m MB             memory in MiB (default 256)\n"
 		"  -smp N            number of vCPUs (default 1, at most %d)\n"
 		"  -name NAME        domain name (default: xenner-<pid>)\n"
+		"  -console WHERE    stdio (default: the guest console on this\n"
+		"                    terminal, Ctrl-] stops the guest) or xenconsoled\n"
 		"  -stats            print emu's counters at exit\n"
 		"  -loglevel LEVEL   err, warn, info (default) or debug\n"
 		"  -help             this text\n\n"
@@ -89,7 +95,17 @@ static void parse_args(struct xenner_config *c, int argc, char **argv)
 						EMU_MAX_VCPUS);
 		else if (!strcmp(a, "-name"))
 			c->name = need_arg(argc, argv, &i);
-		else if (!strcmp(a, "-stats"))
+		else if (!strcmp(a, "-console")) {
+			const char *w = need_arg(argc, argv, &i);
+
+			if (!strcmp(w, "xenconsoled")) {
+				c->console_xenconsoled = true;
+			} else if (strcmp(w, "stdio")) {
+				fprintf(stderr, "xenner: -console is stdio or "
+						"xenconsoled, not '%s'\n", w);
+				exit(XENNER_EXIT_ERROR);
+			}
+		} else if (!strcmp(a, "-stats"))
 			c->stats = true;
 		else if (!strcmp(a, "-loglevel")) {
 			int l = log_level_parse(need_arg(argc, argv, &i));
@@ -192,6 +208,7 @@ static int build(struct xenner *x)
 		if (rc)
 			return rc;
 	}
+	events_init(x);
 	x->vmcore.dom->state = VMCORE_STATE_RUNNING;
 	return 0;
 }
@@ -199,6 +216,8 @@ static int build(struct xenner *x)
 /* Waits for the end: a vCPU stopping, a signal, or evtchnd news. */
 static void wait_for_end(struct xenner *x, int sfd)
 {
+	time_t shutdown_deadline = 0;
+
 	while (!atomic_load(&x->stopping)) {
 		struct pollfd p[3] = {
 			{ .fd = x->stop_fd, .events = POLLIN },
@@ -206,37 +225,38 @@ static void wait_for_end(struct xenner *x, int sfd)
 			{ .fd = x->evc.event_fd, .events = POLLIN },
 		};
 		struct signalfd_siginfo si;
-		struct evtchnd_event ev;
 
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		if (poll(p, 3, shutdown_deadline ? 1000 : -1) < 0 &&
+		    errno != EINTR)
 			break;
 		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGUSR1) {
 				stats_print(x, stderr);
+				vcpus_dump(x);
+				continue;
+			}
+			if (!shutdown_deadline &&
+			    !xenstore_request_shutdown(x, "poweroff")) {
+				/* as `xl shutdown`: the guest's turn first */
+				log_info("signal %u: asked domain %u to power "
+					 "off (again to stop it at once)",
+					 si.ssi_signo, x->domid);
+				shutdown_deadline = time(NULL) +
+						    SHUTDOWN_GRACE_SECONDS;
 				continue;
 			}
 			log_info("signal %u: stopping domain %u", si.ssi_signo,
 				 x->domid);
 			vcpus_stop(x, XENNER_EXIT_KILLED);
 		}
-		while (p[2].revents &&
-		       evtchn_client_read_event(&x->evc, &ev) > 0) {
-			if (ev.type == EVTCHND_EV_DESTROY) {
-				log_info("domain %u destroyed from dom0",
-					 x->domid);
-				vcpus_stop(x, XENNER_EXIT_KILLED);
-			} else if (ev.type == EVTCHND_EV_SHUTDOWN) {
-				int st = shutdown_status(ev.arg);
-
-				log_info("domain %u shut down from dom0 "
-					 "(reason %u)", x->domid, ev.arg);
-				vcpus_stop(x, st < 0 ? XENNER_EXIT_KILLED : st);
-			} else if (ev.type == EVTCHND_EV_PORT) {
-				/* delivered to the guest once emu has event
-				 * channels; until then just re-arm */
-				evtchn_client_unmask(&x->evc, ev.port);
-			}
+		if (shutdown_deadline && time(NULL) >= shutdown_deadline) {
+			log_warn("domain %u did not shut down within %d s: "
+				 "stopping it", x->domid,
+				 SHUTDOWN_GRACE_SECONDS);
+			vcpus_stop(x, XENNER_EXIT_KILLED);
 		}
+		if (p[2].revents & POLLIN)
+			events_drain(x); /* ports, shutdown, destroy */
 		if (p[2].revents & (POLLHUP | POLLERR)) {
 			log_err("evtchnd went away: stopping domain %u",
 				x->domid);
@@ -250,7 +270,10 @@ int main(int argc, char **argv)
 	static struct xenner xen = {
 		.kvm_fd = -1, .vm_fd = -1, .stop_fd = -1,
 		.evc = { .sock = -1, .event_fd = -1 },
+		.con_evc = { .sock = -1, .event_fd = -1 },
+		.console_rl = RATELIMIT_INIT(5, 10),
 		.console_lock = PTHREAD_MUTEX_INITIALIZER,
+		.evc_lock = PTHREAD_MUTEX_INITIALIZER,
 	};
 	struct xenner *x = &xen;
 	char err[256];
@@ -298,13 +321,19 @@ int main(int argc, char **argv)
 			 x->domid, x->cfg.name,
 			 (unsigned long long)x->cfg.mem_mb, x->cfg.nr_vcpus,
 			 x->cfg.nr_vcpus > 1 ? "s" : "", x->cfg.kernel);
-		rc = vcpu_start(&x->vcpus[0]);
+		rc = xenstore_introduce(x);
+		if (!rc)
+			rc = console_start(x);
+		if (!rc)
+			rc = vcpu_start(&x->vcpus[0]);
 	}
 	if (!rc)
 		wait_for_end(x, sfd);
 	else
 		vcpus_stop(x, XENNER_EXIT_ERROR);
 	vcpus_join(x);
+	console_stop(x);
+	xenstore_release(x); /* uses the vmcore's note */
 	status = atomic_load(&x->exit_status);
 
 	if (x->cfg.stats && x->boot)

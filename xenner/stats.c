@@ -50,6 +50,7 @@ static const char *const exit_names[EMU_REQ_MAX] = {
 	[EMU_REQ_CONSOLE_WRITE] = "console_write",
 	[EMU_REQ_SHUTDOWN] = "shutdown",
 	[EMU_REQ_PANIC] = "panic",
+	[EMU_REQ_EVTCHN] = "evtchn",
 };
 
 void stats_print(struct xenner *x, FILE *out)
@@ -70,6 +71,11 @@ void stats_print(struct xenner *x, FILE *out)
 		sum.syscall_bounces += c->syscall_bounces;
 		sum.interrupts += c->interrupts;
 		sum.events_delivered += c->events_delivered;
+		sum.timer_interrupts += c->timer_interrupts;
+		sum.event_interrupts += c->event_interrupts;
+		sum.timer_fires += c->timer_fires;
+		sum.events_raised += c->events_raised;
+		sum.blocks += c->blocks;
 	}
 	fprintf(out, "xenner: domain %u counters\n", x->domid);
 	for (unsigned n = 0; n < EMU_NR_HYPERCALLS; n++) {
@@ -95,6 +101,16 @@ void stats_print(struct xenner *x, FILE *out)
 		(unsigned long long)sum.interrupts);
 	fprintf(out, "  %-34s %12llu\n", "events delivered",
 		(unsigned long long)sum.events_delivered);
+	fprintf(out, "  %-34s %12llu\n", "  of them LAPIC timer",
+		(unsigned long long)sum.timer_interrupts);
+	fprintf(out, "  %-34s %12llu\n", "  of them event kicks",
+		(unsigned long long)sum.event_interrupts);
+	fprintf(out, "  %-34s %12llu\n", "VIRQ_TIMER raised",
+		(unsigned long long)sum.timer_fires);
+	fprintf(out, "  %-34s %12llu\n", "events raised in emu",
+		(unsigned long long)sum.events_raised);
+	fprintf(out, "  %-34s %12llu\n", "blocks (halted)",
+		(unsigned long long)sum.blocks);
 	fprintf(out, "  %-34s %12llu\n", "emu entries",
 		(unsigned long long)entries);
 	for (unsigned n = 1; n < EMU_REQ_MAX; n++)

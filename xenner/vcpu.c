@@ -26,7 +26,7 @@ static void dump_regs(struct vcpu *v)
 
 	if (ioctl(v->fd, KVM_GET_REGS, &r) || ioctl(v->fd, KVM_GET_SREGS, &s))
 		return;
-	log_err("vcpu%u: rip %llx rsp %llx rax %llx rflags %llx cs %x ss %x "
+	log_info("vcpu%u: rip %llx rsp %llx rax %llx rflags %llx cs %x ss %x "
 		"cr2 %llx cr3 %llx",
 		v->id, r.rip, r.rsp, r.rax, r.rflags, s.cs.selector,
 		s.ss.selector, s.cr2, s.cr3);
@@ -101,7 +101,12 @@ static void handle_request(struct vcpu *v)
 					       : VMCORE_STATE_SHUTDOWN;
 		/* first: evtchnd echoes the shutdown to our event socket */
 		vcpus_stop(x, status);
+		pthread_mutex_lock(&x->evc_lock);
 		evtchn_client_shutdown(&x->evc, x->domid, p->arg0);
+		pthread_mutex_unlock(&x->evc_lock);
+		break;
+	case EMU_REQ_EVTCHN:
+		events_request(v);
 		break;
 	case EMU_REQ_PANIC:
 		if (len >= sizeof(p->data))
@@ -172,8 +177,12 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	while (!atomic_load(&x->stopping)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				v->run->immediate_exit = 0;
+				if (atomic_exchange(&v->dump_regs, false))
+					dump_regs(v);
 				continue;
+			}
 			log_err("vcpu%u: KVM_RUN: %s", v->id, strerror(errno));
 			vcpus_stop(x, XENNER_EXIT_ERROR);
 			break;
@@ -225,6 +234,20 @@ void vcpus_stop(struct xenner *x, int status)
 		if (write(x->stop_fd, &one, sizeof(one)) < 0)
 			log_err("cannot wake the main thread: %s",
 				strerror(errno));
+	}
+}
+
+/* SIGUSR1: each running vCPU logs its registers (KVM_RUN must stop). */
+void vcpus_dump(struct xenner *x)
+{
+	for (unsigned i = 0; i < x->cfg.nr_vcpus; i++) {
+		struct vcpu *v = &x->vcpus[i];
+
+		if (!v->started)
+			continue;
+		atomic_store(&v->dump_regs, true);
+		v->run->immediate_exit = 1;
+		pthread_kill(v->thread, SIG_KICK);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "xenner/emu-abi.h"
 #include "xenner/evtchn-client.h"
+#include "xenner/log.h"
 #include "xenner/vmcore.h"
 
 /* Exit status of xenner: how the domain ended (see xenner(1)). */
@@ -34,6 +35,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	atomic_bool dump_regs;
 	struct emu_vcpu_page *page;
 };
 
@@ -45,6 +47,7 @@ struct xenner_config {
 	uint64_t mem_mb;
 	unsigned nr_vcpus;
 	bool stats;
+	bool console_xenconsoled; /* else xenner's stdio is the console */
 };
 
 struct xenner {
@@ -70,11 +73,22 @@ struct xenner {
 	struct emu_boot *boot;
 	struct vcpu vcpus[EMU_MAX_VCPUS];
 
+	/* dom0 side: xenstore and the stdio console backend */
+	struct xs_handle *xsh;
+	bool introduced;
+	struct evtchn_client con_evc;
+	uint32_t con_port;
+	pthread_t con_thread;
+	bool con_started;
+	struct ratelimit console_rl;
+
 	/* ending */
 	atomic_bool stopping;
 	int stop_fd; /* eventfd: a vCPU asks the main thread to end */
 	atomic_int exit_status;
 	pthread_mutex_t console_lock;
+	/* events.c: x->evc is used by the main and the vCPU threads */
+	pthread_mutex_t evc_lock;
 };
 
 /* kvm.c */
@@ -101,6 +115,7 @@ int start_of_day(struct xenner *x);
 int vcpu_start(struct vcpu *v);
 void vcpus_stop(struct xenner *x, int status);
 void vcpus_join(struct xenner *x);
+void vcpus_dump(struct xenner *x);
 /* Exit status for a SHUTDOWN_* reason, -1 for one xenner cannot honour. */
 int shutdown_status(uint64_t reason);
 
@@ -108,6 +123,23 @@ int shutdown_status(uint64_t reason);
 int dom0_connect(struct xenner *x);
 int dom0_create_domain(struct xenner *x);
 void dom0_disconnect(struct xenner *x);
+
+/* events.c: event channels on the host side */
+void events_init(struct xenner *x);
+/* EMU_REQ_EVTCHN from a vCPU thread. */
+void events_request(struct vcpu *v);
+/* Reads evtchnd's event socket (any thread): delivers ports to the
+ * guest, stops the domain on shutdown/destroy. */
+void events_drain(struct xenner *x);
+
+/* xenstore.c */
+int xenstore_introduce(struct xenner *x);
+int xenstore_request_shutdown(struct xenner *x, const char *how);
+void xenstore_release(struct xenner *x);
+
+/* console.c */
+int console_start(struct xenner *x);
+void console_stop(struct xenner *x);
 
 /* stats.c */
 void stats_print(struct xenner *x, FILE *out);

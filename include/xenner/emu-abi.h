@@ -54,6 +54,18 @@
 #define EMU_VCPU_PAGE_OFF EMU_C(0x3000)
 #define EMU_MAX_VCPUS	32
 #define EMU_GDT_PAGES	16
+/*
+ * Event channels: emu's per-port table (struct emu_port, EMU_NR_PORTS of
+ * them), written by emu; xenner reads a port's vCPU from it to route the
+ * events evtchnd sends, and marks the ports it allocated before boot.
+ */
+#define EMU_OFF_PORTS	EMU_C(0x2f0000)
+#define EMU_NR_PORTS	4096
+
+/* Interrupt vectors emu reserves (x2APIC, in-kernel irqchip). */
+#define EMU_VEC_TIMER	 0xf0 /* LAPIC TSC-deadline timer */
+#define EMU_VEC_EVENT	 0xf1 /* "look at your event bits": host or IPI */
+#define EMU_VEC_SPURIOUS 0xff
 
 /* Selectors, as Xen's: guest kernel and user share the ring-3 ones. */
 #define EMU_CS		   0xe008
@@ -73,6 +85,8 @@ enum emu_req {
 	EMU_REQ_CONSOLE_WRITE,	/* data[0..len) to the hypervisor console */
 	EMU_REQ_SHUTDOWN,	/* arg0 = SHUTDOWN_* reason */
 	EMU_REQ_PANIC,		/* data = emu's own message: emu is broken */
+	EMU_REQ_EVTCHN,		/* data = struct emu_evtchn_req; result = port
+				 * or 0, or a Xen -errno */
 	EMU_REQ_MAX,
 };
 
@@ -86,6 +100,38 @@ struct emu_counters {
 	uint64_t interrupts;
 	uint64_t events_delivered;
 	uint64_t exits[EMU_REQ_MAX];
+	/* events and time (added after the fields above) */
+	uint64_t timer_interrupts; /* LAPIC timer vector */
+	uint64_t event_interrupts; /* EMU_VEC_EVENT: host or IPI kicks */
+	uint64_t timer_fires;	   /* VIRQ_TIMER raised */
+	uint64_t events_raised;	   /* ports set pending inside emu */
+	uint64_t blocks;	   /* SCHEDOP_block/poll that halted */
+};
+
+/* Port states in struct emu_port. */
+enum emu_port_state {
+	EMU_PORT_FREE = 0,
+	EMU_PORT_REMOTE, /* unbound or interdomain: evtchnd has the details */
+	EMU_PORT_VIRQ,
+	EMU_PORT_IPI,
+};
+
+struct emu_port {
+	uint8_t state;	   /* enum emu_port_state */
+	uint8_t vcpu;	   /* the vCPU notified */
+	uint8_t virq;	   /* EMU_PORT_VIRQ */
+	uint8_t virq_vcpu; /* whose virq table holds it */
+};
+
+/* EMU_REQ_EVTCHN: one evtchnd operation on the domain's own ports. */
+struct emu_evtchn_req {
+	uint32_t op; /* EVTCHND_OP_* */
+	uint32_t dom;
+	uint32_t port;
+	uint32_t vcpu;
+	uint32_t arg;
+	/* out, EVTCHND_OP_STATUS: as struct evtchnd_status */
+	uint32_t status, st_vcpu, remote_dom, remote_port, virq;
 };
 
 /* One page per vCPU, written by emu, read (and answered) by the host. */
@@ -97,6 +143,10 @@ struct emu_vcpu_page {
 	int64_t result; /* set by the host */
 	struct emu_counters counters;
 	uint8_t data[2048];
+	/* published by emu for xenner's event delivery (after data) */
+	uint64_t vcpu_info_maddr; /* where this vCPU's vcpu_info lives */
+	uint32_t polling;	  /* in SCHEDOP_poll: kick even if masked */
+	uint32_t pad2;
 };
 
 /* At the start of emu's image (EMU_VA): where xenner finds its entries. */
