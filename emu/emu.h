@@ -121,6 +121,9 @@ void bounce_exception(struct emu_cpu *cpu, struct regs *regs, unsigned vec,
 /* Called on every way back to the guest: delivers pending events. */
 void return_to_guest(struct emu_cpu *cpu, struct regs *regs);
 
+/* ptwr.c: the guest kernel's direct writes to its page tables */
+bool ptwr_emulate(struct emu_cpu *cpu, struct regs *regs, uint64_t addr);
+
 /* emul-priv.c: privileged instructions of the guest kernel */
 bool emulate_privileged(struct emu_cpu *cpu, struct regs *regs);
 

@@ -25,7 +25,7 @@ static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
 	pte = maddr_to_virt(ptr & ~7ULL);
 	if (preserve_ad)
 		val |= *pte & (PTE_A | PTE_D);
-	*pte = val;
+	*pte = pv_adjust_pte(val);
 	return 0;
 }
 
@@ -94,10 +94,22 @@ long hc_update_va_mapping(struct emu_cpu *cpu, uint64_t va, uint64_t val,
 	rc = check_pte(val, 1);
 	if (rc)
 		return rc;
-	*pte = val;
+	*pte = pv_adjust_pte(val);
 	flush(flags & UVMF_FLUSHTYPE_MASK, va);
 	(void)cpu;
 	return 0;
+}
+
+/*
+ * Pinning (and loading) a table validates its whole tree, as Xen does:
+ * every entry is made user-accessible (pv_adjust_pte) and must point into
+ * the domain.  The walk runs on the host, where it is fast.
+ */
+static int validate_tree(struct emu_cpu *cpu, uint64_t mfn, unsigned level)
+{
+	cpu->page->arg0 = mfn;
+	cpu->page->arg1 = level;
+	return emu_exit(cpu, EMU_REQ_PIN);
 }
 
 static int new_baseptr(struct emu_cpu *cpu, uint64_t mfn, bool user)
@@ -108,6 +120,12 @@ static int new_baseptr(struct emu_cpu *cpu, uint64_t mfn, bool user)
 	}
 	if (mfn >= boot->nr_pages)
 		return -XEN_EINVAL;
+	if (*frame_type(mfn) != FRAME_L4) {
+		int rc = validate_tree(cpu, mfn, 4);
+
+		if (rc)
+			return rc;
+	}
 	install_emu_slots(mfn);
 	if (user) {
 		cpu->cr3_user = mfn * PAGE_SIZE;
@@ -127,15 +145,18 @@ static int mmuext(struct emu_cpu *cpu, const struct mmuext_op *op)
 	case MMUEXT_PIN_L3_TABLE:
 		if (op->arg1.mfn >= boot->nr_pages)
 			return -XEN_EINVAL;
-		if (*frame_type(op->arg1.mfn) != FRAME_L4)
-			*frame_type(op->arg1.mfn) =
-				FRAME_L1 + op->cmd - MMUEXT_PIN_L1_TABLE;
-		return 0;
-	case MMUEXT_PIN_L4_TABLE:
+		return validate_tree(cpu, op->arg1.mfn,
+				     1 + op->cmd - MMUEXT_PIN_L1_TABLE);
+	case MMUEXT_PIN_L4_TABLE: {
+		int rc;
+
 		if (op->arg1.mfn >= boot->nr_pages)
 			return -XEN_EINVAL;
-		install_emu_slots(op->arg1.mfn);
-		return 0;
+		rc = validate_tree(cpu, op->arg1.mfn, 4);
+		if (!rc)
+			install_emu_slots(op->arg1.mfn);
+		return rc;
+	}
 	case MMUEXT_UNPIN_TABLE:
 		if (op->arg1.mfn >= boot->nr_pages)
 			return -XEN_EINVAL;

@@ -11,13 +11,15 @@
 /*
  * Of what Xen 4.17 tells a 64-bit PV domU, only what emu implements:
  * MMU_PT_UPDATE_PRESERVE_AD, MMUEXT_{CLEAR,COPY}_PAGE, machine frames
- * visible to the guest (not translated), XENMEM_get_vnumainfo.  Not
- * gnttab_map_avail_bits: emu does not map grants.
+ * visible to the guest (not translated), XENMEM_get_vnumainfo.
+ * gnttab_map_avail_bits too: Linux 6.1 refuses to boot without it, and it
+ * only concerns grant maps made by the guest, which emu refuses anyway.
  */
 #define FEATURES                                                               \
 	((1U << XENFEAT_mmu_pt_update_preserve_ad) |                           \
 	 (1U << XENFEAT_highmem_assist) | (1U << XENFEAT_direct_mapped) |      \
-	 (1U << XENFEAT_memory_op_vnode_supported))
+	 (1U << XENFEAT_memory_op_vnode_supported) |                          \
+	 (1U << XENFEAT_gnttab_map_avail_bits))
 
 static const xen_capabilities_info_t capabilities = "xen-3.0-x86_64 ";
 static const xen_changeset_info_t changeset = "xenner";

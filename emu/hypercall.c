@@ -48,7 +48,19 @@ long hypercall_dispatch(struct emu_cpu *cpu, uint64_t nr, uint64_t a1,
 
 long do_hypercall(struct emu_cpu *cpu, struct regs *regs)
 {
+	uint64_t nr = regs->rax, a1 = regs->rdi, a2 = regs->rsi;
+	long rc;
+
 	cpu->regs = regs;
-	return hypercall_dispatch(cpu, regs->rax, regs->rdi, regs->rsi,
-				  regs->rdx, regs->r10, regs->r8);
+	rc = hypercall_dispatch(cpu, regs->rax, regs->rdi, regs->rsi,
+				regs->rdx, regs->r10, regs->r8);
+	/* xenner -loglevel debug: the first failures, to see what a new
+	 * guest needs (each costs an exit) */
+	if (rc < 0 && boot->debug && nr != __HYPERVISOR_iret &&
+	    boot->debug < 200) {
+		boot->debug++;
+		printk(cpu, "(emu) hypercall %lu(%lx, %lx) = %ld at %lx\n", nr,
+		       a1, a2, rc, regs->rip);
+	}
+	return rc;
 }

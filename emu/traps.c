@@ -148,9 +148,14 @@ static void guest_exception(struct regs *regs, struct emu_cpu *cpu,
 			return;
 		cpu->fpu_ts = false;
 		break;
-	case 14:
-		cpu->vcpu_info->arch.cr2 = read_cr2();
+	case 14: {
+		uint64_t cr2 = read_cr2();
+
+		if (ptwr_emulate(cpu, regs, cr2))
+			return;
+		cpu->vcpu_info->arch.cr2 = cr2;
 		break;
+	}
 	default:
 		break;
 	}

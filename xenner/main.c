@@ -195,6 +195,7 @@ static int build(struct xenner *x)
 	b->gnttab_max_frames = XENNER_GNTTAB_FRAMES;
 	b->m2p_pages = (x->total_pages * 8 + 4095) / 4096;
 	b->frame_info_off = x->frame_info_off;
+	b->debug = log_get_level() >= XLOG_DEBUG;
 	rc = emu_tables_build(x);
 	if (rc)
 		return rc;

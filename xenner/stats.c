@@ -51,6 +51,7 @@ static const char *const exit_names[EMU_REQ_MAX] = {
 	[EMU_REQ_SHUTDOWN] = "shutdown",
 	[EMU_REQ_PANIC] = "panic",
 	[EMU_REQ_EVTCHN] = "evtchn",
+	[EMU_REQ_PIN] = "pin (page-table walk)",
 };
 
 void stats_print(struct xenner *x, FILE *out)
@@ -76,6 +77,7 @@ void stats_print(struct xenner *x, FILE *out)
 		sum.timer_fires += c->timer_fires;
 		sum.events_raised += c->events_raised;
 		sum.blocks += c->blocks;
+		sum.ptwr_emulations += c->ptwr_emulations;
 	}
 	fprintf(out, "xenner: domain %u counters\n", x->domid);
 	for (unsigned n = 0; n < EMU_NR_HYPERCALLS; n++) {
@@ -111,6 +113,8 @@ void stats_print(struct xenner *x, FILE *out)
 		(unsigned long long)sum.events_raised);
 	fprintf(out, "  %-34s %12llu\n", "blocks (halted)",
 		(unsigned long long)sum.blocks);
+	fprintf(out, "  %-34s %12llu\n", "page-table writes emulated",
+		(unsigned long long)sum.ptwr_emulations);
 	fprintf(out, "  %-34s %12llu\n", "emu entries",
 		(unsigned long long)entries);
 	for (unsigned n = 1; n < EMU_REQ_MAX; n++)

@@ -108,6 +108,10 @@ static void handle_request(struct vcpu *v)
 	case EMU_REQ_EVTCHN:
 		events_request(v);
 		break;
+	case EMU_REQ_PIN:
+		/* Xen's errno values equal Linux's for EINVAL */
+		p->result = pagetable_validate(x, p->arg0, p->arg1);
+		break;
 	case EMU_REQ_PANIC:
 		if (len >= sizeof(p->data))
 			len = sizeof(p->data) - 1;

@@ -132,6 +132,9 @@ void events_request(struct vcpu *v);
  * guest, stops the domain on shutdown/destroy. */
 void events_drain(struct xenner *x);
 
+/* pagetable.c */
+int pagetable_validate(struct xenner *x, uint64_t mfn, unsigned level);
+
 /* xenstore.c */
 int xenstore_introduce(struct xenner *x);
 int xenstore_request_shutdown(struct xenner *x, const char *how);

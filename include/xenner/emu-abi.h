@@ -87,6 +87,8 @@ enum emu_req {
 	EMU_REQ_PANIC,		/* data = emu's own message: emu is broken */
 	EMU_REQ_EVTCHN,		/* data = struct emu_evtchn_req; result = port
 				 * or 0, or a Xen -errno */
+	EMU_REQ_PIN,		/* arg0 = mfn, arg1 = level: validate a page-
+				 * table tree on the host; result 0 or -errno */
 	EMU_REQ_MAX,
 };
 
@@ -106,6 +108,7 @@ struct emu_counters {
 	uint64_t timer_fires;	   /* VIRQ_TIMER raised */
 	uint64_t events_raised;	   /* ports set pending inside emu */
 	uint64_t blocks;	   /* SCHEDOP_block/poll that halted */
+	uint64_t ptwr_emulations;  /* direct page-table writes emulated */
 };
 
 /* Port states in struct emu_port. */
@@ -149,6 +152,25 @@ struct emu_vcpu_page {
 	uint32_t pad2;
 };
 
+/*
+ * A 64-bit PV kernel runs in ring 3, so Xen makes every present page-table
+ * entry user-accessible, marks the ones the guest meant for its kernel
+ * with a software bit (as Xen's _PAGE_GUEST_KERNEL) and drops their global
+ * bit (kernel pages must not outlive a switch to the user page tables).
+ */
+#define PV_PTE_PRESENT	    EMU_C(0x1)
+#define PV_PTE_USER	    EMU_C(0x4)
+#define PV_PTE_GLOBAL	    EMU_C(0x100)
+#define PV_PTE_GUEST_KERNEL (EMU_C(1) << 52)
+#ifndef __ASSEMBLER__
+static inline uint64_t pv_adjust_pte(uint64_t e)
+{
+	if ((e & PV_PTE_PRESENT) && !(e & PV_PTE_USER))
+		e = (e | PV_PTE_USER | PV_PTE_GUEST_KERNEL) & ~PV_PTE_GLOBAL;
+	return e;
+}
+#endif
+
 /* At the start of emu's image (EMU_VA): where xenner finds its entries. */
 struct emu_header {
 	uint64_t magic; /* EMU_BOOT_MAGIC */
@@ -180,6 +202,8 @@ struct emu_boot {
 	uint64_t frame_info_off; /* in emu memory: one byte per frame */
 	/* emu's 4K PTEs for [0, EMU_SPLIT_END) of its memory (emu offset) */
 	uint64_t emu_l1_off;
+	/* nonzero: report failing hypercalls on the console (counts up) */
+	uint64_t debug;
 };
 
 #endif /* !__ASSEMBLER__ */

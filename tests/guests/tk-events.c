@@ -62,10 +62,10 @@ void test_main(void)
 	CHECK_EQ(evt_count[b], 1);
 	snd.port = b;
 	CHECK_EQ(evtchn_op(EVTCHNOP_send, &snd), 0);
-	CHECK(WAIT_FOR(evt_count[a] == 1, 500 * MS));
+	CHECK(WAIT_FOR(evt_count[a] == 1, 5000 * MS));
 	snd.port = a;
 	CHECK_EQ(evtchn_op(EVTCHNOP_send, &snd), 0);
-	CHECK(WAIT_FOR(evt_count[b] == 2, 500 * MS));
+	CHECK(WAIT_FOR(evt_count[b] == 2, 5000 * MS));
 
 	/* IPI to ourselves: raised inside emu, delivered on return */
 	CHECK_EQ(evtchn_op(EVTCHNOP_bind_ipi, &bipi), 0);

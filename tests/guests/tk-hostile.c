@@ -141,7 +141,7 @@ static void version(void)
 	CHECK(fi.submap & (1U << XENFEAT_highmem_assist));
 	CHECK(!(fi.submap & (1U << XENFEAT_auto_translated_physmap)));
 	CHECK(!(fi.submap & (1U << XENFEAT_dom0)));
-	CHECK(!(fi.submap & (1U << XENFEAT_gnttab_map_avail_bits)));
+	CHECK(fi.submap & (1U << XENFEAT_gnttab_map_avail_bits));
 	CHECK(!(fi.submap & (1U << XENFEAT_pae_pgdir_above_4gb)));
 	/* this one follows vm_assist */
 	CHECK_EQ(hc(__HYPERVISOR_vm_assist, VMASST_CMD_enable,
