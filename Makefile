@@ -49,5 +49,7 @@ clean:
 	rm -rf build build-asan
 
 .PHONY: all build-all check asan format clean
+# Objects of the test kernels are intermediate files; keep them.
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

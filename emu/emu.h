@@ -71,6 +71,9 @@ struct emu_cpu {
 	uint64_t runstate_va; /* guest's area; 0 = none */
 
 	uint8_t iopl; /* PHYSDEVOP_set_iopl (hc-misc.c): 0-3 */
+
+	/* the guest's debug registers (hc-debugreg.c) */
+	uint64_t dr[4], dr6, dr7;
 };
 
 _Static_assert(sizeof(struct emu_cpu) <= EMU_VCPU_PAGE_OFF, "emu_cpu area");
@@ -126,6 +129,9 @@ bool ptwr_emulate(struct emu_cpu *cpu, struct regs *regs, uint64_t addr);
 
 /* emul-priv.c: privileged instructions of the guest kernel */
 bool emulate_privileged(struct emu_cpu *cpu, struct regs *regs);
+
+/* hc-debugreg.c: a #DB reached emu; records DR6 for the guest */
+void debugreg_trap(struct emu_cpu *cpu);
 
 /* cpu.c: privileged x86 state */
 uint64_t read_cr2(void);

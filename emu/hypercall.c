@@ -33,6 +33,8 @@ static const struct {
 	[__HYPERVISOR_set_gdt] = { "set_gdt", hc_set_gdt },
 	[__HYPERVISOR_update_descriptor] = { "update_descriptor",
 					     hc_update_descriptor },
+	[__HYPERVISOR_set_debugreg] = { "set_debugreg", hc_set_debugreg },
+	[__HYPERVISOR_get_debugreg] = { "get_debugreg", hc_get_debugreg },
 };
 
 long hypercall_dispatch(struct emu_cpu *cpu, uint64_t nr, uint64_t a1,

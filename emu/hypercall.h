@@ -96,6 +96,12 @@ static inline void warn_unimplemented(struct emu_cpu *cpu, uint64_t *seen,
 /* hc-misc.c: VMASST_TYPE_* bits the guest enabled, domain-wide. */
 extern uint64_t vm_assist_bits;
 
+/* hc-debugreg.c */
+long hc_set_debugreg(struct emu_cpu *cpu, uint64_t reg, uint64_t value,
+		     uint64_t a3, uint64_t a4, uint64_t a5);
+long hc_get_debugreg(struct emu_cpu *cpu, uint64_t reg, uint64_t a2,
+		     uint64_t a3, uint64_t a4, uint64_t a5);
+
 long hc_iret(struct emu_cpu *cpu, uint64_t a1, uint64_t a2, uint64_t a3,
 	     uint64_t a4, uint64_t a5);
 

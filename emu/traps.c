@@ -141,6 +141,9 @@ static void guest_exception(struct regs *regs, struct emu_cpu *cpu,
 			return;
 		}
 		break;
+	case 1:
+		debugreg_trap(cpu);
+		break;
 	case 7:
 		/* emu never uses the FPU: TS is only ever the guest's */
 		set_ts(false);
@@ -178,6 +181,11 @@ void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 		}
 		if (vec >= 32)
 			return; /* the interrupted emu code returns to the guest */
+		if (vec == 1) {
+			/* emu touched a guest watchpoint: the guest's */
+			debugreg_trap(cpu);
+			return;
+		}
 		emu_crash(cpu, "emu: %s in emu at rip %lx err %lx cr2 %lx rsp %lx",
 			  vector_names[vec] ? vector_names[vec] : "exception",
 			  regs->rip, regs->error, read_cr2(), regs->rsp);

@@ -69,6 +69,9 @@ static void build_cpu(struct xenner *x, unsigned cpu)
 	uint8_t *tss = va(x, emu_tss_va(cpu));
 	uint64_t tss_va = emu_tss_va(cpu);
 	struct emu_cpu_head *c = va(x, emu_cpu_va(cpu));
+	uint64_t rsp0 = emu_stack_top(cpu, false);
+	uint64_t ist1 = emu_stack_top(cpu, true);
+	uint16_t iomap = 0x68; /* no I/O permission map */
 
 	gdt[(EMU_CS - EMU_GDT_FIRST_RESERVED) / 8] = gdt_desc(0x00af9b00);
 	gdt[(EMU_DS - EMU_GDT_FIRST_RESERVED) / 8] = gdt_desc(0x00cf9300);
@@ -84,10 +87,11 @@ static void build_cpu(struct xenner *x, unsigned cpu)
 		((tss_va >> 24) & 0xff) << 56;
 	gdt[(EMU_TSS_SEL - EMU_GDT_FIRST_RESERVED) / 8 + 1] = tss_va >> 32;
 
+	/* The 64-bit TSS has its 8-byte fields at 4-byte offsets. */
 	memset(tss, 0, 0x68);
-	*(uint64_t *)(tss + 4) = emu_stack_top(cpu, false);    /* rsp0 */
-	*(uint64_t *)(tss + 0x24) = emu_stack_top(cpu, true);  /* ist1 */
-	*(uint16_t *)(tss + 0x66) = 0x68;		       /* no I/O map */
+	memcpy(tss + 4, &rsp0, 8);
+	memcpy(tss + 0x24, &ist1, 8);
+	memcpy(tss + 0x66, &iomap, 2);
 
 	*(uint64_t *)va(x, emu_stack_top(cpu, false) + 8) = emu_cpu_va(cpu);
 	*(uint64_t *)va(x, emu_stack_top(cpu, true) + 8) = emu_cpu_va(cpu);
