@@ -10,6 +10,7 @@
 #include <xen/xen.h>
 #include <xen/vcpu.h>
 
+#include "lib/emu-lib.h"
 #include "regs.h"
 #include "xenner/emu-abi.h"
 
@@ -71,6 +72,17 @@ struct emu_cpu {
 	uint64_t runstate_va; /* guest's area; 0 = none */
 
 	uint8_t iopl; /* PHYSDEVOP_set_iopl (hc-misc.c): 0-3 */
+
+	/* SMP (smp.c): bring-up, down/up, TLB flushes from other vCPUs */
+	volatile uint32_t up;	      /* Xen's !_VPF_down */
+	volatile uint32_t parked;     /* in smp_park(): runs no guest code */
+	volatile uint32_t flush_req;  /* bumped by a vCPU wanting a flush */
+	volatile uint32_t flush_done; /* the last flush_req served */
+	bool initialised;	      /* VCPUOP_initialise done (or vCPU 0) */
+	bool started;		      /* has run guest code since boot */
+	uint16_t start_sel[4];	      /* ds, es, fs, gs for the first entry */
+	uint64_t start_fs_base;
+	struct regs start_regs; /* the context's user_regs, checked */
 
 	/* the guest's debug registers (hc-debugreg.c) */
 	uint64_t dr[4], dr6, dr7;
@@ -143,15 +155,6 @@ void set_ts(bool on);
 #define MSR_FS_BASE	   0xc0000100
 #define MSR_GS_BASE	   0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
-
-/* lib.c */
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 #define count_inc(cpu, field) ((cpu)->page->counters.field++)
 

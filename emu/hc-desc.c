@@ -42,19 +42,12 @@ static bool check_descriptor(uint64_t *d)
 	return true;
 }
 
-long hc_set_gdt(struct emu_cpu *cpu, uint64_t frames, uint64_t entries,
-		uint64_t a3, uint64_t a4, uint64_t a5)
+int gdt_check(const uint64_t *mfns, uint64_t entries)
 {
-	uint64_t mfns[GDT_GUEST_PAGES], *ptes = gdt_ptes(cpu);
 	unsigned nr = (entries + 511) / 512;
-	uint64_t gdt_va = EMU_VA + EMU_OFF_GDT +
-			  cpu->id * EMU_GDT_PAGES * PAGE_SIZE;
 
-	(void)a3, (void)a4, (void)a5;
 	if (entries > GDT_GUEST_ENTRIES)
 		return -XEN_EINVAL;
-	if (nr && copy_from_guest(mfns, frames, nr * sizeof(mfns[0])))
-		return -XEN_EFAULT;
 	for (unsigned i = 0; i < nr; i++) {
 		uint64_t *d = maddr_to_virt(mfns[i] * PAGE_SIZE);
 
@@ -64,13 +57,41 @@ long hc_set_gdt(struct emu_cpu *cpu, uint64_t frames, uint64_t entries,
 			if (!check_descriptor(&d[e]))
 				return -XEN_EINVAL;
 	}
+	return 0;
+}
+
+void gdt_map(struct emu_cpu *v, const uint64_t *mfns, uint64_t entries)
+{
+	uint64_t *ptes = gdt_ptes(v);
+	unsigned nr = (entries + 511) / 512;
+	uint64_t gdt_va = EMU_VA + EMU_OFF_GDT +
+			  v->id * EMU_GDT_PAGES * PAGE_SIZE;
+
 	for (unsigned i = 0; i < GDT_GUEST_PAGES; i++) {
 		uint64_t maddr = i < nr ? mfns[i] * PAGE_SIZE
 					: EMU_GPA + EMU_OFF_ZERO;
 
 		ptes[i] = maddr | PTE_P | PTE_A;
-		invlpg(gdt_va + i * PAGE_SIZE);
+		invlpg(gdt_va + i * PAGE_SIZE); /* v's own TLB: see smp.c */
 	}
+}
+
+long hc_set_gdt(struct emu_cpu *cpu, uint64_t frames, uint64_t entries,
+		uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	uint64_t mfns[GDT_GUEST_PAGES];
+	unsigned nr = (entries + 511) / 512;
+	int rc;
+
+	(void)a3, (void)a4, (void)a5;
+	if (entries > GDT_GUEST_ENTRIES)
+		return -XEN_EINVAL;
+	if (nr && copy_from_guest(mfns, frames, nr * sizeof(mfns[0])))
+		return -XEN_EFAULT;
+	rc = gdt_check(mfns, entries);
+	if (rc)
+		return rc;
+	gdt_map(cpu, mfns, entries);
 	return 0;
 }
 

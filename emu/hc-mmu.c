@@ -2,10 +2,11 @@
 /*
  * mmu_update, mmuext_op, update_va_mapping: the guest changes its page
  * tables through emu, which checks each entry (mm.c).  TLB operations for
- * other vCPUs are done locally only until emu has IPIs.
+ * other vCPUs reach them by IPI (smp.c).
  */
 #include "hypercall.h"
 #include "mm.h"
+#include "smp.h"
 
 static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
 {
@@ -79,6 +80,18 @@ static void flush(unsigned type, uint64_t va)
 		flush_tlb_local();
 }
 
+/*
+ * The vCPUs a MULTI/ALL operation names, as a bitmap; bit 0 for vCPU 0.
+ * UVMF_ALL (and the _ALL mmuext ops) pass SMP_ALL_VCPUS, MULTI a guest
+ * pointer to Xen's vcpumask (xen_ulong_t words).
+ */
+static int vcpumask(uint64_t handle, uint64_t *mask)
+{
+	if (copy_from_guest(mask, handle, sizeof(*mask)))
+		return -XEN_EFAULT;
+	return 0;
+}
+
 long hc_update_va_mapping(struct emu_cpu *cpu, uint64_t va, uint64_t val,
 			  uint64_t flags, uint64_t a4, uint64_t a5)
 {
@@ -96,7 +109,16 @@ long hc_update_va_mapping(struct emu_cpu *cpu, uint64_t va, uint64_t val,
 		return rc;
 	*pte = pv_adjust_pte(val);
 	flush(flags & UVMF_FLUSHTYPE_MASK, va);
-	(void)cpu;
+	/* flags & ~UVMF_FLUSHTYPE_MASK: UVMF_LOCAL, UVMF_ALL or a vcpumask */
+	if ((flags & UVMF_FLUSHTYPE_MASK) && (flags & ~UVMF_FLUSHTYPE_MASK) &&
+	    boot->nr_vcpus > 1) {
+		uint64_t mask = SMP_ALL_VCPUS;
+
+		if ((flags & ~UVMF_FLUSHTYPE_MASK) != UVMF_ALL &&
+		    vcpumask(flags & ~UVMF_FLUSHTYPE_MASK, &mask))
+			return -XEN_EFAULT;
+		smp_flush_tlbs(cpu, mask);
+	}
 	return 0;
 }
 
@@ -112,12 +134,8 @@ static int validate_tree(struct emu_cpu *cpu, uint64_t mfn, unsigned level)
 	return emu_exit(cpu, EMU_REQ_PIN);
 }
 
-static int new_baseptr(struct emu_cpu *cpu, uint64_t mfn, bool user)
+int mmu_pin_root(struct emu_cpu *cpu, uint64_t mfn)
 {
-	if (user && mfn == 0) {
-		cpu->cr3_user = 0;
-		return 0;
-	}
 	if (mfn >= boot->nr_pages)
 		return -XEN_EINVAL;
 	if (*frame_type(mfn) != FRAME_L4) {
@@ -127,6 +145,20 @@ static int new_baseptr(struct emu_cpu *cpu, uint64_t mfn, bool user)
 			return rc;
 	}
 	install_emu_slots(mfn);
+	return 0;
+}
+
+static int new_baseptr(struct emu_cpu *cpu, uint64_t mfn, bool user)
+{
+	int rc;
+
+	if (user && mfn == 0) {
+		cpu->cr3_user = 0;
+		return 0;
+	}
+	rc = mmu_pin_root(cpu, mfn);
+	if (rc)
+		return rc;
 	if (user) {
 		cpu->cr3_user = mfn * PAGE_SIZE;
 		return 0;
@@ -134,6 +166,31 @@ static int new_baseptr(struct emu_cpu *cpu, uint64_t mfn, bool user)
 	cpu->cr3_kernel = mfn * PAGE_SIZE;
 	if (cpu->kernel_mode)
 		write_cr3(cpu->cr3_kernel);
+	return 0;
+}
+
+/*
+ * TLB_FLUSH_MULTI/ALL, INVLPG_MULTI/ALL: this vCPU flushes at once if
+ * named (the local part, as before), the others by IPI; a remote INVLPG
+ * is a whole flush there (a superset).  va 0: a whole flush here too.
+ */
+static int flush_others(struct emu_cpu *cpu, const struct mmuext_op *op,
+			uint64_t va)
+{
+	bool all = op->cmd == MMUEXT_TLB_FLUSH_ALL ||
+		   op->cmd == MMUEXT_INVLPG_ALL;
+	uint64_t mask = SMP_ALL_VCPUS;
+
+	if (!all && vcpumask(op->arg2.vcpumask.p, &mask))
+		return -XEN_EFAULT;
+	if (mask & (1ULL << cpu->id)) {
+		if (va)
+			invlpg(va);
+		else
+			flush_tlb_local();
+	}
+	if (boot->nr_vcpus > 1)
+		smp_flush_tlbs(cpu, mask);
 	return 0;
 }
 
@@ -169,17 +226,21 @@ static int mmuext(struct emu_cpu *cpu, const struct mmuext_op *op)
 	case MMUEXT_NEW_USER_BASEPTR:
 		return new_baseptr(cpu, op->arg1.mfn, true);
 	case MMUEXT_TLB_FLUSH_LOCAL:
-	case MMUEXT_TLB_FLUSH_MULTI:
-	case MMUEXT_TLB_FLUSH_ALL:
 		flush_tlb_local();
 		return 0;
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_TLB_FLUSH_ALL:
+		return flush_others(cpu, op, 0);
 	case MMUEXT_INVLPG_LOCAL:
-	case MMUEXT_INVLPG_MULTI:
-	case MMUEXT_INVLPG_ALL:
 		if (!guest_range_ok(op->arg1.linear_addr, 1))
 			return -XEN_EINVAL;
 		invlpg(op->arg1.linear_addr);
 		return 0;
+	case MMUEXT_INVLPG_MULTI:
+	case MMUEXT_INVLPG_ALL:
+		if (!guest_range_ok(op->arg1.linear_addr, 1))
+			return -XEN_EINVAL;
+		return flush_others(cpu, op, op->arg1.linear_addr);
 	case MMUEXT_FLUSH_CACHE:
 	case MMUEXT_FLUSH_CACHE_GLOBAL:
 		return 0; /* guest RAM is ordinary host memory */

@@ -40,33 +40,34 @@ int64_t emu_exit(struct emu_cpu *cpu, enum emu_req req)
 	return cpu->page->result;
 }
 
-void printk(struct emu_cpu *cpu, const char *fmt, ...)
+/* Formats into the vCPU page's data for the host. */
+static void page_printf(struct emu_cpu *cpu, const char *fmt, va_list ap)
 {
-	va_list ap;
-	int n;
+	int n = vsnprintf((char *)cpu->page->data, sizeof(cpu->page->data),
+			  fmt, ap);
 
-	va_start(ap, fmt);
-	n = vsnprintf((char *)cpu->page->data, sizeof(cpu->page->data), fmt,
-		      ap);
-	va_end(ap);
 	if (n >= (int)sizeof(cpu->page->data))
 		n = sizeof(cpu->page->data) - 1;
 	cpu->page->len = n;
+}
+
+void printk(struct emu_cpu *cpu, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	page_printf(cpu, fmt, ap);
+	va_end(ap);
 	emu_exit(cpu, EMU_REQ_CONSOLE_WRITE);
 }
 
 void emu_crash(struct emu_cpu *cpu, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf((char *)cpu->page->data, sizeof(cpu->page->data), fmt,
-		      ap);
+	page_printf(cpu, fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(cpu->page->data))
-		n = sizeof(cpu->page->data) - 1;
-	cpu->page->len = n;
 	for (;;)
 		emu_exit(cpu, EMU_REQ_PANIC);
 }

@@ -1,6 +1,6 @@
 # emu: freestanding, linked at EMU_VA; only plain integer instructions,
 # since KVM may have to emulate every one of them (KVM-HOST-FACTS.md).
-EMU_SRCS := $(wildcard emu/*.c) emu/entry64.S
+EMU_SRCS := $(wildcard emu/*.c emu/lib/*.c) emu/entry64.S
 EMU_OBJS := $(patsubst %,$(BUILD)/%.o,$(basename $(EMU_SRCS)))
 EMU_ELF := $(BUILD)/emu/emu.elf
 EMU_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O2 -MD -MP \

@@ -65,6 +65,7 @@
 /* Interrupt vectors emu reserves (x2APIC, in-kernel irqchip). */
 #define EMU_VEC_TIMER	 0xf0 /* LAPIC TSC-deadline timer */
 #define EMU_VEC_EVENT	 0xf1 /* "look at your event bits": host or IPI */
+#define EMU_VEC_FLUSH	 0xf2 /* IPI: flush your TLB (emu/smp.c) */
 #define EMU_VEC_SPURIOUS 0xff
 
 /* Selectors, as Xen's: guest kernel and user share the ring-3 ones. */

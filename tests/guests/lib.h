@@ -55,13 +55,7 @@ static inline long hypercall_via_page(unsigned nr, uint64_t a1, uint64_t a2,
 	return ret;
 }
 
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#include "emu-lib.h" /* emu/lib: memcpy, vsnprintf, ... */
 void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void shutdown(unsigned reason) __attribute__((noreturn));
 

@@ -3,15 +3,21 @@ TK_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O2 -MD -MP \
 	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
-	-D__XEN_INTERFACE_VERSION__=0x00040e00 -Itests/guests -idirafter /usr/include
+	-D__XEN_INTERFACE_VERSION__=0x00040e00 -Itests/guests -Iemu/lib \
+	-idirafter /usr/include
 TK_SRCS := $(wildcard tests/guests/tk-*.c)
 TK_KERNELS := $(patsubst tests/guests/%.c,$(BUILD)/tests/guests/%,$(TK_SRCS))
 TK_LIB_OBJS := $(BUILD)/tests/guests/head.o $(BUILD)/tests/guests/lib.o \
-	$(BUILD)/tests/guests/traps.o
+	$(BUILD)/tests/guests/traps.o $(BUILD)/tests/guests/emu-string.o
 
 $(BUILD)/tests/guests/%.o: tests/guests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TK_CFLAGS) -include stdint.h -c -o $@ $<
+
+# the same freestanding string/format code as emu, built for the guests
+$(BUILD)/tests/guests/emu-string.o: emu/lib/string.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/guests/%.o: tests/guests/%.S
 	@mkdir -p $(dir $@)

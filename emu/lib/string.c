@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The little libc emu needs.  Every instruction here may be emulated by
- * KVM at ~1 us each, so the copies use single rep-string instructions.
+ * The little libc of emu and of the test kernels (both freestanding).
+ * Every instruction of emu may be emulated by KVM at ~1 us each, so the
+ * copies use single rep-string instructions.
  */
-#include <stdarg.h>
-
-#include "emu.h"
+#include "emu-lib.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
