@@ -44,4 +44,8 @@ for s in xenstored xenconsoled; do
 	echo "$s (pid $pid):"
 	grep -o "$PWD/build/lib/[^ ]*" "/proc/$pid/maps" | sort -u | sed 's/^/    /'
 done
+echo "== xenner boots a PV kernel (one of the project's test kernels) on /dev/kvm,"
+echo "   served by the same dom0 services"
+build/xenner/xenner -name demo-kvm -kernel build/tests/guests/tk-hypercall -stats \
+	2>&1 | grep -v "^    "
 echo "== shutting down"

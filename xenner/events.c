@@ -139,6 +139,9 @@ static void drain_locked(struct xenner *x, int self)
 			vcpus_stop(x, XENNER_EXIT_KILLED);
 			break;
 		case EVTCHND_EV_SHUTDOWN:
+			/* our own SCHEDOP_shutdown comes back here too */
+			if (atomic_load(&x->stopping))
+				break;
 			st = shutdown_status(ev.arg);
 			log_info("domain %u shut down from dom0 (reason %u)",
 				 x->domid, ev.arg);
