@@ -6,6 +6,7 @@
  */
 #include "apic.h"
 #include "emu.h"
+#include "smp.h"
 #include "time.h"
 
 #define MSR_APIC_BASE	     0x1b
@@ -63,6 +64,10 @@ void apic_interrupt(struct emu_cpu *cpu, unsigned vector)
 		 * block/poll loop looks at them */
 		count_inc(cpu, event_interrupts);
 		apic_eoi();
+		break;
+	case EMU_VEC_FLUSH:
+		apic_eoi();
+		smp_flush_serve(cpu);
 		break;
 	case EMU_VEC_SPURIOUS:
 		break; /* no EOI for a spurious interrupt */

@@ -8,6 +8,7 @@
  * bits 32-39 of the CS slot and folded into RFLAGS.IF.
  */
 #include "emu.h"
+#include "smp.h"
 
 shared_info_t *shared_info;
 
@@ -106,8 +107,11 @@ void bounce_exception(struct emu_cpu *cpu, struct regs *regs, unsigned vec,
 
 void return_to_guest(struct emu_cpu *cpu, struct regs *regs)
 {
-	struct vcpu_info *vi = cpu->vcpu_info;
+	struct vcpu_info *vi;
 
+	if (!cpu->up)
+		smp_stopped(cpu, regs); /* VCPUOP_down from another vCPU */
+	vi = cpu->vcpu_info;
 	if (vi->evtchn_upcall_mask || !vi->evtchn_upcall_pending ||
 	    !cpu->event_cb)
 		return;

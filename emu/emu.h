@@ -141,6 +141,12 @@ bool ptwr_emulate(struct emu_cpu *cpu, struct regs *regs, uint64_t addr);
 
 /* emul-priv.c: privileged instructions of the guest kernel */
 bool emulate_privileged(struct emu_cpu *cpu, struct regs *regs);
+/* emul-io.c: in/out, as Xen does for a domain without I/O ports */
+bool emulate_port_io(struct emu_cpu *cpu, struct regs *regs);
+
+/* cpuid-xen.c: Xen's hypervisor leaves (0x4xxxxxxx) for the guest */
+void cpuid_xen_leaves(struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf,
+		      uint32_t r[4]);
 
 /* hc-debugreg.c: a #DB reached emu; records DR6 for the guest */
 void debugreg_trap(struct emu_cpu *cpu);

@@ -73,6 +73,9 @@ static bool emul_wrmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t val)
 		return true;
 	case MSR_IA32_CR_PAT:
 		return val == XEN_PV_PAT;
+	case MSR_IA32_UCODE_REV:
+		/* Linux's microcode revision probe: Xen ignores a domU's */
+		return true;
 	case MSR_IA32_SPEC_CTRL:
 	case MSR_IA32_PRED_CMD:
 		/* not offered in CPUID; tolerate the harmless zero writes */
@@ -89,6 +92,8 @@ bool emulate_privileged(struct emu_cpu *cpu, struct regs *regs)
 	uint8_t insn[3];
 	uint64_t val;
 
+	if (emulate_port_io(cpu, regs))
+		return true;
 	if (!cpu->kernel_mode || copy_from_guest(insn, regs->rip, 3))
 		return false;
 	if (insn[0] == 0xfa || insn[0] == 0xfb) {

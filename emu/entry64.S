@@ -149,6 +149,27 @@ trap_common:
 	jmp ret_to_guest
 
 /*
+ * smp.c: a vCPU told to stop (VCPUOP_down) hears of it in an interrupt
+ * from the guest, on the IST stack, where it cannot wait with interrupts
+ * on.  rdi = regs there, rsi = cpu: moves the frame to the top of the main
+ * stack (unused while the guest ran) and goes on there.
+ */
+	.globl smp_switch_to_main
+smp_switch_to_main:
+	movq CPU_STACK_TOP(%rsi), %rax
+	subq $REGS_SIZE, %rax
+	movq %rsi, %rdx
+	movq %rdi, %rsi
+	movq %rax, %rdi
+	movq $REGS_SIZE, %rcx
+	rep movsb
+	movq %rax, %rsp
+	movq %rax, %rdi
+	movq %rdx, %rsi
+	call smp_stopped_main
+	jmp ret_to_guest
+
+/*
  * Copies rdx bytes from rsi to rdi; returns 0, or -EFAULT (-14) if either
  * side faulted (emu_trap moves rip to copy_fault).
  */

@@ -9,6 +9,7 @@
  */
 #include "hypercall.h"
 #include "mm.h"
+#include "smp.h"
 
 #define GDT_GUEST_PAGES (EMU_GDT_FIRST_RESERVED / 4096) /* 14 */
 #define GDT_GUEST_ENTRIES (EMU_GDT_FIRST_RESERVED / 8)	/* 7168 */

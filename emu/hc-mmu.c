@@ -181,7 +181,7 @@ static int flush_others(struct emu_cpu *cpu, const struct mmuext_op *op,
 		   op->cmd == MMUEXT_INVLPG_ALL;
 	uint64_t mask = SMP_ALL_VCPUS;
 
-	if (!all && vcpumask(op->arg2.vcpumask.p, &mask))
+	if (!all && vcpumask((uint64_t)op->arg2.vcpumask.p, &mask))
 		return -XEN_EFAULT;
 	if (mask & (1ULL << cpu->id)) {
 		if (va)

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * vcpu_op: timers, vcpu_info placement, runstate.  SMP bring-up
- * (initialise/up/down) is not here yet: only vCPU 0 runs.
+ * vcpu_op: timers, vcpu_info placement, runstate; SMP bring-up
+ * (initialise/up/down) is smp.c's.
  */
 #include <xen/vcpu.h>
 
 #include "evtchn.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "smp.h"
 #include "time.h"
 
 #define XEN_ETIME	62
@@ -23,8 +24,9 @@ static long register_vcpu_info(struct emu_cpu *cpu, struct emu_cpu *v,
 		return -XEN_EFAULT;
 	if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -XEN_EINVAL;
-	if (v->vcpu_info_registered || v != cpu)
-		return -XEN_EINVAL; /* once, and only for oneself */
+	/* once, for oneself or (as Xen) for a vCPU that is down */
+	if (v->vcpu_info_registered || (v != cpu && v->up))
+		return -XEN_EINVAL;
 	/* a writable page of the guest's own RAM */
 	if (info.mfn >= boot->nr_pages || *frame_type(info.mfn) != FRAME_NONE)
 		return -XEN_EINVAL;
@@ -39,7 +41,8 @@ static long register_vcpu_info(struct emu_cpu *cpu, struct emu_cpu *v,
 	/* as Xen: anything set in the old place meanwhile is not lost */
 	new->evtchn_pending_sel = ~0UL;
 	new->evtchn_upcall_pending = 1;
-	time_set_area(v);
+	if (v == cpu)
+		time_set_area(v); /* else when v comes up (smp.c) */
 	return 0;
 }
 
@@ -102,8 +105,14 @@ long hc_vcpu_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t vcpuid,
 		return -XEN_ENOENT;
 	v = emu_cpu_of(vcpuid);
 	switch (cmd) {
+	case VCPUOP_initialise:
+		return smp_initialise(cpu, v, arg);
+	case VCPUOP_up:
+		return smp_up(cpu, v);
+	case VCPUOP_down:
+		return smp_down(cpu, v);
 	case VCPUOP_is_up:
-		return v == cpu || v->vcpu_info; /* started vCPUs are up */
+		return v->up;
 	case VCPUOP_get_runstate_info:
 		if (v == cpu)
 			runstate_snapshot(cpu, &rs);
@@ -135,7 +144,7 @@ long hc_vcpu_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t vcpuid,
 	case VCPUOP_get_physid:
 		return -XEN_EINVAL; /* only for the hardware domain */
 	default:
-		/* initialise/up/down (SMP), time memory area, send_nmi */
+		/* time memory area, send_nmi */
 		return -XEN_ENOSYS;
 	}
 }

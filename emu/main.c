@@ -9,6 +9,7 @@
 #include "emu.h"
 #include "evtchn.h"
 #include "mm.h"
+#include "smp.h"
 
 struct emu_boot *const boot = (struct emu_boot *)(EMU_VA + EMU_OFF_BOOT);
 
@@ -18,6 +19,10 @@ void emu_boot_vcpu(struct regs *regs, struct emu_cpu *cpu)
 		emu_crash(cpu, "boot block has a bad magic");
 	memset(regs, 0, sizeof(*regs));
 	shared_info = maddr_to_virt(boot->shared_info_pfn * PAGE_SIZE);
+	if (cpu->id) {
+		smp_ap_boot(cpu, regs); /* waits for VCPUOP_up */
+		return;
+	}
 	cpu->kernel_mode = true;
 	cpu->cr3_kernel = boot->guest_cr3;
 	cpu->vcpu_info = &shared_info->vcpu_info[cpu->id];
@@ -30,6 +35,7 @@ void emu_boot_vcpu(struct regs *regs, struct emu_cpu *cpu)
 	regs->ss = FLAT_RING3_DS_SEL;
 	regs->rflags = 0x202; /* IF: real interrupts reach emu */
 	evtchn_vcpu_init(cpu);
+	smp_boot(cpu);
 }
 
 int64_t emu_exit(struct emu_cpu *cpu, enum emu_req req)

@@ -55,13 +55,18 @@ static bool forced_cpuid(struct emu_cpu *cpu, struct regs *regs)
 	uint8_t insn[7];
 	uint32_t a, b, c, d;
 
-	(void)cpu;
 	if (copy_from_guest(insn, regs->rip, sizeof(insn)) ||
 	    memcmp(insn, sig, sizeof(sig)))
 		return false;
 	a = regs->rax;
 	c = regs->rcx;
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (((uint32_t)regs->rax >> 28) == 4) {
+		uint32_t r[4];
+
+		cpuid_xen_leaves(cpu, regs->rax, regs->rcx, r);
+		a = r[0], b = r[1], c = r[2], d = r[3];
+	}
 	switch ((uint32_t)regs->rax) {
 	case 1:
 		/* no VMX, no x2APIC/TSC-deadline/XSAVE/OSXSAVE, not

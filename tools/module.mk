@@ -12,3 +12,10 @@ TEST_BINS += $(BUILD)/tests/unit/test-vmcore
 $(BUILD)/tests/unit/test-vmcore: $(BUILD)/tests/unit/test-vmcore.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+XENNER_STATS := $(BUILD)/tools/xenner-stats
+BINS += $(XENNER_STATS)
+
+$(XENNER_STATS): $(BUILD)/tools/xenner-stats.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^

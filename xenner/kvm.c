@@ -198,6 +198,17 @@ int kvm_create_vcpu(struct xenner *x, struct vcpu *v)
 		log_err("KVM_SET_MSRS set %d of %u", rc, msrs.m.nmsrs);
 		return -EINVAL;
 	}
+	/* With the in-kernel LAPIC, vCPUs other than 0 would wait for
+	 * INIT/SIPI; emu parks them itself until VCPUOP_up (emu/smp.c). */
+	if (v->id) {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
+			log_err("KVM_SET_MP_STATE vcpu%u: %s", v->id,
+				strerror(errno));
+			return -errno;
+		}
+	}
 	return 0;
 }
 

@@ -162,12 +162,9 @@ static int setup_memory(struct xenner *x)
 					   ~((2ULL << 20) - 1));
 	x->emu_size = x->frame_info_off +
 		      ((x->total_pages + (2 << 20) - 1) & ~((2ULL << 20) - 1));
-	x->emu = mmap(NULL, x->emu_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (x->emu == MAP_FAILED) {
-		x->emu = NULL;
-		return -errno;
-	}
+	rc = emu_memory_create(x);
+	if (rc)
+		return rc;
 	rc = kvm_init_vm(x);
 	if (rc)
 		return rc;
@@ -325,8 +322,9 @@ int main(int argc, char **argv)
 		rc = xenstore_introduce(x);
 		if (!rc)
 			rc = console_start(x);
-		if (!rc)
-			rc = vcpu_start(&x->vcpus[0]);
+		/* all of them: emu keeps a vCPU parked until VCPUOP_up */
+		for (unsigned i = 0; !rc && i < x->cfg.nr_vcpus; i++)
+			rc = vcpu_start(&x->vcpus[i]);
 	}
 	if (!rc)
 		wait_for_end(x, sfd);
@@ -344,8 +342,7 @@ int main(int argc, char **argv)
 		unlink(x->vmcore.path);
 		vmcore_close(&x->vmcore);
 	}
-	if (x->emu)
-		munmap(x->emu, x->emu_size);
+	emu_memory_destroy(x);
 	dom0_disconnect(x);
 	pv_kernel_free(&x->kernel);
 	if (sfd >= 0)

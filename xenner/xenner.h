@@ -67,6 +67,7 @@ struct xenner {
 	int kvm_fd, vm_fd;
 	int vcpu_mmap_size;
 	uint8_t *emu;	   /* emu's memory */
+	char emu_path[256]; /* $XENNER_RUNDIR/emu.<domid> */
 	uint64_t emu_size;
 	uint64_t frame_info_off;
 	struct emu_header emu_hdr;
@@ -97,6 +98,10 @@ int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa,
 		   uint64_t size, void *host);
 int kvm_create_vcpu(struct xenner *x, struct vcpu *v);
 void kvm_close_vm(struct xenner *x);
+
+/* emu-memory.c: emu's memory, a file others can read counters from */
+int emu_memory_create(struct xenner *x);
+void emu_memory_destroy(struct xenner *x);
 
 /* emu-load.c */
 int emu_load(struct xenner *x);

@@ -43,7 +43,7 @@ static inline uint64_t rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
-static uint64_t now(void)
+static inline uint64_t now(void)
 {
 	volatile struct vcpu_time_info *t = &vi->time;
 	uint32_t v, mul;
@@ -91,23 +91,23 @@ void evt_handler(struct trapframe *tf)
 	}
 }
 
-static long evtchn_op(unsigned cmd, void *arg)
+static inline long evtchn_op(unsigned cmd, void *arg)
 {
 	return hypercall(__HYPERVISOR_event_channel_op, cmd, (uint64_t)arg, 0,
 			 0, 0);
 }
 
-static long vcpu_op(unsigned cmd, unsigned vcpu, void *arg)
+static inline long vcpu_op(unsigned cmd, unsigned vcpu, void *arg)
 {
 	return hypercall(__HYPERVISOR_vcpu_op, cmd, vcpu, (uint64_t)arg, 0, 0);
 }
 
-static long sched_op(unsigned cmd, void *arg)
+static inline long sched_op(unsigned cmd, void *arg)
 {
 	return hypercall(__HYPERVISOR_sched_op, cmd, (uint64_t)arg, 0, 0, 0);
 }
 
-static void events_setup(void)
+static inline void events_setup(void)
 {
 	struct callback_register cb = {
 		.type = CALLBACKTYPE_event,
@@ -122,7 +122,7 @@ static void events_setup(void)
 }
 
 /* As Linux's local_irq_enable: unmask, then get what is pending. */
-static void events_on(void)
+static inline void events_on(void)
 {
 	vi->evtchn_upcall_mask = 0;
 	asm volatile("" ::: "memory");
@@ -130,7 +130,7 @@ static void events_on(void)
 		hypercall(__HYPERVISOR_xen_version, 0, 0, 0, 0, 0);
 }
 
-static void events_off(void)
+static inline void events_off(void)
 {
 	vi->evtchn_upcall_mask = 1;
 	asm volatile("" ::: "memory");

@@ -57,6 +57,12 @@ void check(bool ok, const char *what, const char *file, int line)
 	printf("FAIL: %s (%s:%d)\n", what, file, line);
 }
 
+bool report(void)
+{
+	printf("RESULT: %u passed, %u failed\n", passed, failed);
+	return !failed;
+}
+
 void finish(void)
 {
 	printf("RESULT: %u passed, %u failed\n", passed, failed);

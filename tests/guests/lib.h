@@ -71,6 +71,9 @@ void check(bool ok, const char *what, const char *file, int line);
 		check(_a == _b, #a " == " #b, __FILE__, __LINE__);             \
 	} while (0)
 void finish(void) __attribute__((noreturn));
+/* The RESULT line without the shutdown (tk-smp ends another way); true
+ * if every check passed. */
+bool report(void);
 
 /* traps.S: what an exception handler sees */
 struct trapframe {

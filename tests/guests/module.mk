@@ -5,7 +5,8 @@ TK_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O2 -MD -MP \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -Itests/guests -Iemu/lib \
 	-idirafter /usr/include
-TK_SRCS := $(wildcard tests/guests/tk-*.c)
+# tk-*: test kernels run by guest-kernels.sh; hk-*: helpers for host tests
+TK_SRCS := $(wildcard tests/guests/tk-*.c tests/guests/hk-*.c)
 TK_KERNELS := $(patsubst tests/guests/%.c,$(BUILD)/tests/guests/%,$(TK_SRCS))
 TK_LIB_OBJS := $(BUILD)/tests/guests/head.o $(BUILD)/tests/guests/lib.o \
 	$(BUILD)/tests/guests/traps.o $(BUILD)/tests/guests/emu-string.o
@@ -23,7 +24,7 @@ $(BUILD)/tests/guests/%.o: tests/guests/%.S
 	@mkdir -p $(dir $@)
 	$(CC) $(TK_CFLAGS) -D__ASSEMBLER__ -c -o $@ $<
 
-$(BUILD)/tests/guests/tk-%: $(BUILD)/tests/guests/tk-%.o $(TK_LIB_OBJS) tests/guests/guest.ld
+$(BUILD)/tests/guests/%: $(BUILD)/tests/guests/%.o $(TK_LIB_OBJS) tests/guests/guest.ld
 	$(LD) -nostdlib -static -z noexecstack --no-warn-rwx-segments -T tests/guests/guest.ld -o $@ $< $(TK_LIB_OBJS)
 
 BINS += $(TK_KERNELS)

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * blkbackd: a userspace blkif backend.  One process serves every virtual
+ * block device of every domain from one libevent loop:
+ *   xenbus.c   xenstore discovery and the xenbus state machine
+ *   blkif.c    the shared rings: map, bind, consume, respond
+ *   grants.c   grant mappings and the persistent-grant cache
+ *   disk-aio.c the storage (behind struct disk_ops)
+ * Only the public Xen library APIs are used (libxenstore, libxenevtchn,
+ * libxengnttab), so the same source runs on real Xen and on xenner.
+ */
+#ifndef BLKBACKD_H
+#define BLKBACKD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+#include "xenner/log.h"
+
+#include "blkif-req.h"
+#include "disk.h"
+
+#define BLKBACK_MAX_QUEUES 16
+/* Linux blkback's default number of persistent grants per ring. */
+#define BLKBACK_MAX_PGRANTS 1056
+
+struct blkdev;
+struct blkring;
+
+/* Daemon-wide handles and options. */
+struct blkback {
+	struct event_base *base;
+	struct xs_handle *xs;
+	xenevtchn_handle *xce;
+	xengnttab_handle *xgt;
+	const char *type;	/* backend directory name, "vbd" */
+	char be_root[64];	/* /local/domain/0/backend/<type> */
+	unsigned int max_queues;
+	unsigned int max_ring_order;
+	bool persistent;	/* offer feature-persistent */
+	bool stopping;
+	struct blkdev *devs;
+	/* Local event-channel port -> ring. */
+	struct blkring **ports;
+	unsigned int nr_ports;
+};
+
+extern struct blkback bb;
+
+/* A grant mapped for a request, or borrowed from the persistent cache. */
+struct pgrant {
+	grant_ref_t gref;
+	void *addr; /* NULL: free slot */
+};
+
+/* One request in flight; ring->reqs has one per ring slot. */
+struct blkreq {
+	struct blkring *ring;
+	struct blkreq *next_free;
+	struct blkif_parsed p;
+	struct blkif_seg *segs; /* p.seg or the indirect copy */
+	int stage;		/* barrier: pre-flush, write, post-flush */
+	int16_t status;
+	uint64_t expect;	/* bytes the r/w must transfer */
+	/* the non-persistent mapping of this request, if any */
+	void *map_addr;
+	uint32_t map_count;
+	struct disk_io io;
+	struct iovec *iov;
+	struct blkif_seg *ind_segs; /* BLKIF_MAX_INDIRECT_SEGS */
+};
+
+struct blkring {
+	struct blkdev *dev;
+	unsigned int idx;
+	struct blkif_back r;
+	void *ring_addr;
+	unsigned int ring_pages;
+	evtchn_port_t port; /* local; 0 = not bound */
+	struct blkreq *reqs, *free;
+	unsigned int inflight;
+	struct blkreq *barrier; /* waiting for inflight to drain */
+	bool broken;
+	/* persistent grants: open addressing on gref */
+	struct pgrant *pg;
+	unsigned int pg_cap, pg_used;
+};
+
+struct blkdev {
+	struct blkdev *next;
+	uint32_t domid; /* frontend domain */
+	uint32_t devid;
+	char name[32];	/* "d3/51712" for log lines */
+	char be[128];
+	char fe[128];
+	int be_state;	/* what we last wrote */
+	bool online;
+	bool seen;	/* still in xenstore at the last scan */
+	bool cdrom;
+	struct disk disk;
+	bool disk_open;
+	struct blkif_limits lim;
+	struct blkring rings[BLKBACK_MAX_QUEUES];
+	unsigned int nr_rings;
+	bool connected;
+	bool persistent;
+	bool draining; /* disconnect waits for in-flight I/O */
+	bool broken;   /* a ring was broken: Closing until the frontend resets */
+	bool removed;  /* the toolstack removed the backend directory */
+	bool failed;   /* the disk could not be opened */
+	struct event *update_ev; /* deferred xenbus_update */
+	struct ratelimit rl;
+};
+
+/* xenbus.c */
+int xenbus_init(void);
+void xenbus_shutdown(void);
+/* Re-evaluates dev's state machine (after I/O drained, a broken ring). */
+void xenbus_update(struct blkdev *dev);
+/* Runs xenbus_update(dev) from the event loop (safe from deep callers). */
+void xenbus_schedule(struct blkdev *dev);
+
+/* blkif.c */
+int blkif_connect(struct blkdev *dev);
+/* -EBUSY while I/O is in flight (xenbus_update is called when it ends). */
+int blkif_disconnect(struct blkdev *dev);
+void blkif_port_event(evtchn_port_t port);
+void blkif_kick(struct blkdev *dev);
+unsigned int blkif_inflight(const struct blkdev *dev);
+
+/* grants.c */
+int grants_map_req(struct blkreq *req, bool write, bool persistent);
+void grants_unmap_req(struct blkreq *req);
+/* Maps the indirect pages and copies their segments into req->ind_segs. */
+int grants_copy_indirect(struct blkreq *req);
+void grants_ring_free(struct blkring *ring);
+
+#endif

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The shared rings of a connected device: mapping them and their event
+ * channels, taking requests off them and answering them.  Every request is
+ * copied off the ring and checked (blkif-req.c) before anything is done
+ * for it; a bad request gets an error response, a broken ring takes only
+ * its own device down.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <xen/io/protocols.h>
+
+#include "blkbackd.h"
+
+enum { STAGE_IO = 0, STAGE_PREFLUSH, STAGE_WRITE, STAGE_POSTFLUSH };
+
+static void ring_work(struct blkring *ring);
+
+static char *fe_read(struct blkdev *dev, const char *dir, const char *key)
+{
+	(void)dev;
+	char path[256];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xs_read(bb.xs, XBT_NULL, path, &len);
+}
+
+/* Reads an unsigned number; -ENOENT if absent, -EINVAL if not a number. */
+static int fe_read_uint(struct blkdev *dev, const char *dir, const char *key,
+			unsigned long *val)
+{
+	char *s = fe_read(dev, dir, key), *end;
+	int ret = 0;
+
+	if (!s)
+		return -ENOENT;
+	errno = 0;
+	*val = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-')
+		ret = -EINVAL;
+	free(s);
+	return ret;
+}
+
+static void ring_notify(struct blkring *ring)
+{
+	if (blkif_ring_push(&ring->r) && xenevtchn_notify(bb.xce, ring->port))
+		log_ratelimited(&ring->dev->rl, XLOG_WARN,
+				"%s: notify port %u: %s", ring->dev->name,
+				ring->port, strerror(errno));
+}
+
+static void req_free(struct blkreq *req)
+{
+	struct blkring *ring = req->ring;
+
+	grants_unmap_req(req);
+	req->next_free = ring->free;
+	ring->free = req;
+}
+
+static void respond(struct blkreq *req, int status)
+{
+	blkif_ring_respond(&req->ring->r, req->p.id, req->p.rsp_op, status);
+	req_free(req);
+}
+
+static bool dev_idle(const struct blkdev *dev)
+{
+	for (unsigned int i = 0; i < dev->nr_rings; i++)
+		if (dev->rings[i].inflight)
+			return false;
+	return true;
+}
+
+unsigned int blkif_inflight(const struct blkdev *dev)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < dev->nr_rings; i++)
+		n += dev->rings[i].inflight;
+	return n;
+}
+
+static int submit(struct blkreq *req)
+{
+	struct blkdev *dev = req->ring->dev;
+	struct disk *d = &dev->disk;
+	int ret;
+
+	if (req->stage == STAGE_PREFLUSH || req->stage == STAGE_POSTFLUSH)
+		ret = d->ops->flush(d, &req->io);
+	else
+		ret = d->ops->rw(d, &req->io, req->p.op != BLKIF_OP_READ,
+				 req->p.sector << BLKIF_SECTOR_SHIFT, req->iov,
+				 req->p.nr_segs);
+	if (ret) {
+		log_ratelimited(&dev->rl, XLOG_WARN, "%s: submit: %s",
+				dev->name, strerror(-ret));
+		return ret;
+	}
+	req->ring->inflight++;
+	return 0;
+}
+
+static void io_done(struct disk_io *io, long res)
+{
+	struct blkreq *req = (void *)((char *)io - offsetof(struct blkreq, io));
+	struct blkring *ring = req->ring;
+	struct blkdev *dev = ring->dev;
+	bool ok;
+
+	ring->inflight--;
+	if (req->stage == STAGE_IO || req->stage == STAGE_WRITE)
+		ok = res >= 0 && (uint64_t)res == req->expect;
+	else
+		ok = res == 0;
+	if (!ok)
+		log_ratelimited(&dev->rl, XLOG_WARN,
+				"%s: I/O at sector %llu failed: %s", dev->name,
+				(unsigned long long)req->p.sector,
+				res < 0 ? strerror(-res) : "short transfer");
+	/* A barrier goes on: write (if it carries data), then flush again. */
+	if (ok && req->stage == STAGE_PREFLUSH) {
+		req->stage = req->p.nr_segs ? STAGE_WRITE : STAGE_POSTFLUSH;
+		if (!submit(req))
+			return;
+		ok = false;
+	} else if (ok && req->stage == STAGE_WRITE) {
+		req->stage = STAGE_POSTFLUSH;
+		if (!submit(req))
+			return;
+		ok = false;
+	}
+	respond(req, ok ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR);
+	if (dev->draining) {
+		if (dev_idle(dev))
+			xenbus_schedule(dev);
+		return;
+	}
+	if (ring->barrier && !ring->inflight) {
+		struct blkreq *b = ring->barrier;
+
+		ring->barrier = NULL;
+		b->stage = STAGE_PREFLUSH;
+		if (submit(b))
+			respond(b, BLKIF_RSP_ERROR);
+	}
+}
+
+static void batch_end(struct disk *d)
+{
+	struct blkdev *dev = d->owner;
+
+	if (dev->draining)
+		return;
+	for (unsigned int i = 0; i < dev->nr_rings; i++) {
+		ring_notify(&dev->rings[i]);
+		/* Consuming may have stopped at a barrier. */
+		ring_work(&dev->rings[i]);
+	}
+}
+
+static void start_rw(struct blkreq *req)
+{
+	struct blkdev *dev = req->ring->dev;
+
+	if (grants_map_req(req, req->p.op == BLKIF_OP_READ, dev->persistent)) {
+		respond(req, BLKIF_RSP_ERROR);
+		return;
+	}
+	req->expect = req->p.nr_sectors << BLKIF_SECTOR_SHIFT;
+	if (submit(req))
+		respond(req, BLKIF_RSP_ERROR);
+}
+
+static void do_discard(struct blkreq *req)
+{
+	struct blkdev *dev = req->ring->dev;
+	struct disk *d = &dev->disk;
+	int ret;
+
+	/* discard-secure=0 tells the guest the flag is ignored. */
+	ret = d->ops->discard(d, req->p.sector << BLKIF_SECTOR_SHIFT,
+			      req->p.nr_sectors << BLKIF_SECTOR_SHIFT,
+			      req->p.secure && d->secure_discard);
+	if (ret && ret != -EOPNOTSUPP)
+		log_ratelimited(&dev->rl, XLOG_WARN, "%s: discard: %s",
+				dev->name, strerror(-ret));
+	respond(req, !ret		   ? BLKIF_RSP_OKAY
+		     : ret == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP
+					  : BLKIF_RSP_ERROR);
+}
+
+static void handle(struct blkreq *req, const blkif_request_t *raw)
+{
+	struct blkring *ring = req->ring;
+	struct blkdev *dev = ring->dev;
+	int st;
+
+	req->stage = STAGE_IO;
+	req->segs = req->p.seg;
+	st = blkif_req_parse(raw, &dev->lim, &req->p);
+	if (st == BLKIF_RSP_OKAY && req->p.indirect) {
+		if (grants_copy_indirect(req))
+			st = BLKIF_RSP_ERROR;
+		else
+			st = blkif_segs_check(req->segs, req->p.nr_segs,
+					      &dev->lim, &req->p);
+	}
+	if (st != BLKIF_RSP_OKAY) {
+		log_debug("%s: bad request op %u id %llu: status %d", dev->name,
+			  raw->operation, (unsigned long long)req->p.id, st);
+		respond(req, st);
+		return;
+	}
+	switch (req->p.op) {
+	case BLKIF_OP_READ:
+	case BLKIF_OP_WRITE:
+		start_rw(req);
+		break;
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		req->stage = STAGE_POSTFLUSH;
+		if (submit(req))
+			respond(req, BLKIF_RSP_ERROR);
+		break;
+	case BLKIF_OP_WRITE_BARRIER:
+		if (req->p.nr_segs &&
+		    grants_map_req(req, false, dev->persistent)) {
+			respond(req, BLKIF_RSP_ERROR);
+			break;
+		}
+		req->expect = req->p.nr_sectors << BLKIF_SECTOR_SHIFT;
+		/* Everything before the barrier completes first. */
+		if (ring->inflight) {
+			ring->barrier = req;
+			break;
+		}
+		req->stage = STAGE_PREFLUSH;
+		if (submit(req))
+			respond(req, BLKIF_RSP_ERROR);
+		break;
+	case BLKIF_OP_DISCARD:
+		do_discard(req);
+		break;
+	default:
+		respond(req, BLKIF_RSP_EOPNOTSUPP);
+	}
+}
+
+static struct ratelimit broken_rl = RATELIMIT_INIT(5, 5);
+
+static void ring_work(struct blkring *ring)
+{
+	struct blkdev *dev = ring->dev;
+	blkif_request_t raw;
+	int ret;
+
+	while (!ring->broken && !ring->barrier && !dev->draining &&
+	       dev->connected && ring->free) {
+		ret = blkif_ring_fetch(&ring->r, &raw);
+		if (ret < 0) {
+			log_ratelimited(&broken_rl, XLOG_WARN,
+					"%s: queue %u: ring indices out of "
+					"range (req_prod %u, cons %u): "
+					"disconnecting",
+					dev->name, ring->idx,
+					ring->r.sring->req_prod,
+					ring->r.req_cons);
+			ring->broken = true;
+			dev->broken = true;
+			xenbus_schedule(dev);
+			return;
+		}
+		if (ret == 0) {
+			if (blkif_ring_final_check(&ring->r))
+				continue;
+			break;
+		}
+		struct blkreq *req = ring->free;
+
+		ring->free = req->next_free;
+		handle(req, &raw);
+	}
+	if (dev->connected && !ring->broken)
+		ring_notify(ring);
+}
+
+void blkif_port_event(evtchn_port_t port)
+{
+	struct blkring *ring = port < bb.nr_ports ? bb.ports[port] : NULL;
+
+	if (xenevtchn_unmask(bb.xce, port))
+		log_debug("unmask port %u: %s", port, strerror(errno));
+	if (ring)
+		ring_work(ring);
+}
+
+static int port_register(evtchn_port_t port, struct blkring *ring)
+{
+	if (port >= bb.nr_ports) {
+		unsigned int n = port + 64;
+		struct blkring **p = realloc(bb.ports, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + bb.nr_ports, 0, (n - bb.nr_ports) * sizeof(*p));
+		bb.ports = p;
+		bb.nr_ports = n;
+	}
+	bb.ports[port] = ring;
+	return 0;
+}
+
+static int ring_alloc(struct blkring *ring)
+{
+	unsigned int n = ring->r.nr_ents;
+	unsigned int max_segs = ring->dev->lim.max_indirect_segs
+					? ring->dev->lim.max_indirect_segs
+					: BLKIF_MAX_SEGMENTS_PER_REQUEST;
+
+	ring->reqs = calloc(n, sizeof(*ring->reqs));
+	if (!ring->reqs)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		struct blkreq *req = &ring->reqs[i];
+
+		req->ring = ring;
+		req->io.done = io_done;
+		req->iov = calloc(max_segs, sizeof(*req->iov));
+		if (ring->dev->lim.max_indirect_segs)
+			req->ind_segs = calloc(max_segs,
+					       sizeof(*req->ind_segs));
+		if (!req->iov ||
+		    (ring->dev->lim.max_indirect_segs && !req->ind_segs))
+			return -ENOMEM;
+		req->next_free = ring->free;
+		ring->free = req;
+	}
+	if (ring->dev->persistent) {
+		ring->pg_cap = 2048; /* a power of two above MAX_PGRANTS */
+		ring->pg = calloc(ring->pg_cap, sizeof(*ring->pg));
+		if (!ring->pg)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void ring_free(struct blkring *ring)
+{
+	if (ring->port) {
+		if (ring->port < bb.nr_ports)
+			bb.ports[ring->port] = NULL;
+		if (xenevtchn_unbind(bb.xce, ring->port))
+			log_warn("%s: unbind port %u: %s", ring->dev->name,
+				 ring->port, strerror(errno));
+	}
+	grants_ring_free(ring);
+	if (ring->ring_addr &&
+	    xengnttab_unmap(bb.xgt, ring->ring_addr, ring->ring_pages))
+		log_err("%s: unmap ring: %s", ring->dev->name, strerror(errno));
+	for (unsigned int i = 0; ring->reqs && i < ring->r.nr_ents; i++) {
+		free(ring->reqs[i].iov);
+		free(ring->reqs[i].ind_segs);
+	}
+	free(ring->reqs);
+	free(ring->pg);
+	memset(ring, 0, sizeof(*ring));
+}
+
+static int ring_connect(struct blkdev *dev, struct blkring *ring,
+			const char *dir, unsigned int order)
+{
+	uint32_t refs[1u << BLKIF_MAX_RING_ORDER];
+	unsigned long v;
+	int ret;
+
+	ring->ring_pages = 1u << order;
+	for (unsigned int i = 0; i < ring->ring_pages; i++) {
+		char key[32];
+
+		if (order)
+			snprintf(key, sizeof(key), "ring-ref%u", i);
+		else
+			snprintf(key, sizeof(key), "ring-ref");
+		ret = fe_read_uint(dev, dir, key, &v);
+		if (ret || v > UINT32_MAX) {
+			log_warn("%s: %s/%s missing or invalid", dev->name, dir,
+				 key);
+			return -EINVAL;
+		}
+		refs[i] = v;
+	}
+	ret = fe_read_uint(dev, dir, "event-channel", &v);
+	if (ret || v > UINT32_MAX) {
+		log_warn("%s: %s/event-channel missing or invalid", dev->name,
+			 dir);
+		return -EINVAL;
+	}
+	ring->ring_addr = xengnttab_map_domain_grant_refs(
+		bb.xgt, ring->ring_pages, dev->domid, refs,
+		PROT_READ | PROT_WRITE);
+	if (!ring->ring_addr) {
+		log_warn("%s: cannot map the ring (%u pages): %s", dev->name,
+			 ring->ring_pages, strerror(errno));
+		return -errno;
+	}
+	ring->r.sring = ring->ring_addr;
+	ring->r.nr_ents = blkif_ring_entries(ring->ring_pages);
+	ring->r.req_cons = ring->r.rsp_prod_pvt = 0;
+	ret = ring_alloc(ring);
+	if (ret)
+		return ret;
+	ret = xenevtchn_bind_interdomain(bb.xce, dev->domid, v);
+	if (ret < 0) {
+		log_warn("%s: cannot bind event channel %lu: %s", dev->name, v,
+			 strerror(errno));
+		return -errno;
+	}
+	ring->port = ret;
+	return port_register(ring->port, ring);
+}
+
+int blkif_connect(struct blkdev *dev)
+{
+	unsigned long order = 0, nq = 1, pers = 0;
+	char *proto;
+	int ret;
+
+	proto = fe_read(dev, dev->fe, "protocol");
+	if (proto && strcmp(proto, XEN_IO_PROTO_ABI_X86_64)) {
+		log_warn("%s: unsupported protocol '%s'", dev->name, proto);
+		free(proto);
+		return -EPROTONOSUPPORT;
+	}
+	free(proto);
+	ret = fe_read_uint(dev, dev->fe, "ring-page-order", &order);
+	if ((ret && ret != -ENOENT) || order > bb.max_ring_order) {
+		log_warn("%s: invalid ring-page-order", dev->name);
+		return -EINVAL;
+	}
+	ret = fe_read_uint(dev, dev->fe, "multi-queue-num-queues", &nq);
+	if ((ret && ret != -ENOENT) || !nq || nq > bb.max_queues) {
+		log_warn("%s: invalid multi-queue-num-queues", dev->name);
+		return -EINVAL;
+	}
+	if (fe_read_uint(dev, dev->fe, "feature-persistent", &pers))
+		pers = 0;
+	dev->persistent = bb.persistent && pers == 1;
+	dev->nr_rings = nq;
+	dev->draining = false;
+	for (unsigned int q = 0; q < nq; q++) {
+		struct blkring *ring = &dev->rings[q];
+		char dir[192];
+
+		memset(ring, 0, sizeof(*ring));
+		ring->dev = dev;
+		ring->idx = q;
+		if (nq > 1)
+			snprintf(dir, sizeof(dir), "%s/queue-%u", dev->fe, q);
+		else
+			snprintf(dir, sizeof(dir), "%s", dev->fe);
+		ret = ring_connect(dev, ring, dir, order);
+		if (ret)
+			goto err;
+	}
+	dev->disk.batch_end = batch_end;
+	dev->disk.owner = dev;
+	dev->connected = true;
+	log_info("%s: connected: %lu queue(s), ring order %lu, %s grants",
+		 dev->name, nq, order,
+		 dev->persistent ? "persistent" : "per-request");
+	return 0;
+err:
+	for (unsigned int q = 0; q < nq; q++)
+		ring_free(&dev->rings[q]);
+	dev->nr_rings = 0;
+	return ret;
+}
+
+/* Serves what arrived while we were connecting. */
+void blkif_kick(struct blkdev *dev)
+{
+	for (unsigned int q = 0; q < dev->nr_rings; q++)
+		ring_work(&dev->rings[q]);
+}
+
+int blkif_disconnect(struct blkdev *dev)
+{
+	if (!dev->connected && !dev->nr_rings)
+		return 0;
+	if (!dev_idle(dev)) {
+		dev->draining = true;
+		return -EBUSY;
+	}
+	/* A barrier still waiting never started: fail it. */
+	for (unsigned int q = 0; q < dev->nr_rings; q++)
+		dev->rings[q].barrier = NULL;
+	for (unsigned int q = 0; q < dev->nr_rings; q++)
+		ring_free(&dev->rings[q]);
+	dev->nr_rings = 0;
+	dev->connected = false;
+	dev->draining = false;
+	log_info("%s: disconnected", dev->name);
+	return 0;
+}
