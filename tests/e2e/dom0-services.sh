@@ -30,7 +30,7 @@ ok "xenstore-* tools use the private xenstored"
 pids="$(pid_of_service evtchnd) $(pid_of_service xenstored) $(pid_of_service xenconsoled)"
 "$DOM0" stop || fail "stop"
 for p in $pids; do
-	kill -0 "$p" 2>/dev/null && fail "pid $p still runs after stop"
+	proc_alive "$p" && fail "pid $p still runs after stop"
 done
 "$DOM0" status >/dev/null && fail "status says running after stop"
 [ -e "$XENSTORED_PATH" ] && fail "xenstored socket left behind"

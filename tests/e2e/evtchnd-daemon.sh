@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 wait_gone() { # pid
 	for _ in $(seq 100); do
-		kill -0 "$1" 2>/dev/null || return 0
+		proc_alive "$1" || return 0
 		sleep 0.05
 	done
 	return 1

@@ -84,3 +84,11 @@ standin_wait_lines() { # n, [tenths]
 	}
 }
 standin_line() { sed -n "${1}p" "$STANDIN_OUT"; }
+
+# Alive and not a zombie (daemons are reaped by init, which may be slow).
+proc_alive() {
+	local state
+	kill -0 "$1" 2>/dev/null || return 1
+	read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null || return 1
+	[ "$state" != Z ]
+}
