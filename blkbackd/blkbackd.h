@@ -38,11 +38,11 @@ struct blkback {
 	struct xs_handle *xs;
 	xenevtchn_handle *xce;
 	xengnttab_handle *xgt;
-	const char *type;	/* backend directory name, "vbd" */
-	char be_root[64];	/* /local/domain/0/backend/<type> */
+	const char *type; /* backend directory name, "vbd" */
+	char be_root[64]; /* /local/domain/0/backend/<type> */
 	unsigned int max_queues;
 	unsigned int max_ring_order;
-	bool persistent;	/* offer feature-persistent */
+	bool persistent; /* offer feature-persistent */
 	bool stopping;
 	struct blkdev *devs;
 	/* Local event-channel port -> ring. */
@@ -66,7 +66,7 @@ struct blkreq {
 	struct blkif_seg *segs; /* p.seg or the indirect copy */
 	int stage;		/* barrier: pre-flush, write, post-flush */
 	int16_t status;
-	uint64_t expect;	/* bytes the r/w must transfer */
+	uint64_t expect; /* bytes the r/w must transfer */
 	/* the non-persistent mapping of this request, if any */
 	void *map_addr;
 	uint32_t map_count;
@@ -95,12 +95,12 @@ struct blkdev {
 	struct blkdev *next;
 	uint32_t domid; /* frontend domain */
 	uint32_t devid;
-	char name[32];	/* "d3/51712" for log lines */
+	char name[32]; /* "d3/51712" for log lines */
 	char be[128];
 	char fe[128];
-	int be_state;	/* what we last wrote */
+	int be_state; /* what we last wrote */
 	bool online;
-	bool seen;	/* still in xenstore at the last scan */
+	bool seen; /* still in xenstore at the last scan */
 	bool cdrom;
 	struct disk disk;
 	bool disk_open;
@@ -110,9 +110,9 @@ struct blkdev {
 	bool connected;
 	bool persistent;
 	bool draining; /* disconnect waits for in-flight I/O */
-	bool broken;   /* a ring was broken: Closing until the frontend resets */
-	bool removed;  /* the toolstack removed the backend directory */
-	bool failed;   /* the disk could not be opened */
+	bool broken;  /* a ring was broken: Closing until the frontend resets */
+	bool removed; /* the toolstack removed the backend directory */
+	bool failed;  /* the disk could not be opened */
 	struct event *update_ev; /* deferred xenbus_update */
 	struct ratelimit rl;
 };

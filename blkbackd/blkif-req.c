@@ -76,8 +76,8 @@ bool blkif_ring_push(struct blkif_back *r)
 	return (RING_IDX)(new - event) < (RING_IDX)(new - old);
 }
 
-static int parse_rw(const blkif_request_t *req,
-		    const struct blkif_limits *lim, struct blkif_parsed *p)
+static int parse_rw(const blkif_request_t *req, const struct blkif_limits *lim,
+		    struct blkif_parsed *p)
 {
 	unsigned int n = req->nr_segments;
 
@@ -102,8 +102,7 @@ static int parse_rw(const blkif_request_t *req,
 }
 
 static int parse_discard(const blkif_request_t *req,
-			 const struct blkif_limits *lim,
-			 struct blkif_parsed *p)
+			 const struct blkif_limits *lim, struct blkif_parsed *p)
 {
 	blkif_request_discard_t d;
 

@@ -22,8 +22,8 @@
 #define ring_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define ring_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 
-#define BLKIF_PAGE_SIZE	     4096u
-#define BLKIF_SECTOR_SHIFT   9 /* sector_number and first/last_sect units */
+#define BLKIF_PAGE_SIZE	       4096u
+#define BLKIF_SECTOR_SHIFT     9 /* sector_number and first/last_sect units */
 #define BLKIF_SECTORS_PER_PAGE (BLKIF_PAGE_SIZE >> BLKIF_SECTOR_SHIFT)
 /* Segments one indirect page describes. */
 #define BLKIF_SEGS_PER_INDIRECT_PAGE                                           \
@@ -34,7 +34,7 @@
 
 /* What a device allows; filled from the disk and the negotiated features. */
 struct blkif_limits {
-	uint64_t nr_sectors; /* disk size in 512-byte sectors */
+	uint64_t nr_sectors;		/* disk size in 512-byte sectors */
 	unsigned int max_indirect_segs; /* 0: BLKIF_OP_INDIRECT not offered */
 	bool readonly;
 	bool discard;
@@ -48,10 +48,10 @@ struct blkif_seg {
 /* A checked request, in a form that no longer depends on the guest. */
 struct blkif_parsed {
 	uint64_t id;
-	uint8_t rsp_op;	   /* operation to echo in the response */
-	uint8_t op;	   /* READ, WRITE, WRITE_BARRIER, FLUSH, DISCARD */
-	bool indirect;	   /* segments still to be fetched from nr_indirect */
-	bool secure;	   /* discard flag */
+	uint8_t rsp_op; /* operation to echo in the response */
+	uint8_t op;	/* READ, WRITE, WRITE_BARRIER, FLUSH, DISCARD */
+	bool indirect;	/* segments still to be fetched from nr_indirect */
+	bool secure;	/* discard flag */
 	uint64_t sector;
 	uint64_t nr_sectors; /* discard; r/w once the segments are checked */
 	unsigned int nr_segs;

@@ -193,7 +193,7 @@ static void do_discard(struct blkreq *req)
 	if (ret && ret != -EOPNOTSUPP)
 		log_ratelimited(&dev->rl, XLOG_WARN, "%s: discard: %s",
 				dev->name, strerror(-ret));
-	respond(req, !ret		   ? BLKIF_RSP_OKAY
+	respond(req, !ret		  ? BLKIF_RSP_OKAY
 		     : ret == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP
 					  : BLKIF_RSP_ERROR);
 }
@@ -335,8 +335,8 @@ static int ring_alloc(struct blkring *ring)
 		req->io.done = io_done;
 		req->iov = calloc(max_segs, sizeof(*req->iov));
 		if (ring->dev->lim.max_indirect_segs)
-			req->ind_segs = calloc(max_segs,
-					       sizeof(*req->ind_segs));
+			req->ind_segs =
+				calloc(max_segs, sizeof(*req->ind_segs));
 		if (!req->iov ||
 		    (ring->dev->lim.max_indirect_segs && !req->ind_segs))
 			return -ENOMEM;

@@ -274,8 +274,8 @@ static int aio_discard(struct disk *d, uint64_t offset, uint64_t len,
 			return -errno;
 		return 0;
 	}
-	if (fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      offset, len))
+	if (fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset,
+		      len))
 		return -errno;
 	return 0;
 }

@@ -126,10 +126,9 @@ int grants_copy_indirect(struct blkreq *req)
 	unsigned int n = req->p.nr_segs;
 	void *pages;
 
-	pages = xengnttab_map_domain_grant_refs(bb.xgt, req->p.nr_indirect,
-						dev->domid,
-						req->p.indirect_grefs,
-						PROT_READ);
+	pages = xengnttab_map_domain_grant_refs(
+		bb.xgt, req->p.nr_indirect, dev->domid, req->p.indirect_grefs,
+		PROT_READ);
 	if (!pages) {
 		log_ratelimited(&map_rl, XLOG_WARN,
 				"%s: mapping %u indirect pages failed: %s",

@@ -53,8 +53,8 @@ static int read_int(const char *dir, const char *key, int def)
 	return v;
 }
 
-static int be_printf(struct blkdev *dev, const char *key, const char *fmt,
-		     ...) __attribute__((format(printf, 3, 4)));
+static int be_printf(struct blkdev *dev, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int be_printf(struct blkdev *dev, const char *key, const char *fmt, ...)
 {
@@ -85,8 +85,7 @@ static void switch_state(struct blkdev *dev, int state)
 /* "aio:/path" (xl's qdisk syntax) and friends: the path is what counts. */
 static const char *strip_prefix(const char *params)
 {
-	static const char *const prefixes[] = {"aio:", "raw:", "file:",
-					       "phy:"};
+	static const char *const prefixes[] = {"aio:", "raw:", "file:", "phy:"};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(params, prefixes[i], strlen(prefixes[i])))
@@ -509,7 +508,8 @@ void xenbus_shutdown(void)
 			switch_state(d, XenbusStateClosed);
 		d->removed = true;
 		if (d->connected) {
-			bb.devs = d->next; /* leak it: the kernel owns its I/O */
+			bb.devs =
+				d->next; /* leak it: the kernel owns its I/O */
 			continue;
 		}
 		dev_free(d);

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xenner-blkfront: a guest's blkfront played from the host, for testing
+ * blkbackd without a guest kernel.  It creates a domain (evtchnd + a
+ * vmcore with grant-table frames), writes the toolstack's and the
+ * frontend's xenstore nodes, follows the xenbus state machine, grants
+ * pages and pushes blkif requests.
+ */
+#ifndef BLKFRONT_H
+#define BLKFRONT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ring.h maps xen_mb() to mb(): give it ours. */
+#define mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+#include <xen/io/ring.h>
+#include <xen/io/blkif.h>
+
+#include "xenner/evtchn-client.h"
+#include "xenner/vmcore.h"
+
+struct xs_handle;
+
+#define BF_GNTTAB_PFN	  1
+#define BF_GNTTAB_FRAMES  8
+#define BF_NR_GREFS	  (BF_GNTTAB_FRAMES * VMCORE_GNTTAB_PER_FRAME)
+#define BF_FIRST_FREE_PFN (BF_GNTTAB_PFN + BF_GNTTAB_FRAMES)
+#define BF_MAX_SEGS	  256
+#define BF_MAX_QUEUES	  16
+#define BF_MAX_VBDS	  8
+#define BF_POOL_PAGES	  1024
+
+struct bf_slot {
+	bool busy;
+	bool done;
+	int16_t status;
+	uint8_t op;
+	bool verify;
+	uint64_t sector;
+	uint32_t seed;
+	unsigned int nsect;
+	unsigned int npages, nind;
+	uint32_t pfn[BF_MAX_SEGS];
+	grant_ref_t gref[BF_MAX_SEGS];
+	int pool[BF_MAX_SEGS]; /* persistent pool index, or -1 */
+	uint32_t ind_pfn[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+	grant_ref_t ind_gref[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+};
+
+struct bf_queue {
+	blkif_front_ring_t fr;
+	unsigned int npages;
+	uint32_t ring_pfn[16];
+	grant_ref_t ring_gref[16];
+	uint32_t port;
+	struct bf_slot *slots;
+	unsigned int nslots;
+};
+
+struct bf_pool_page {
+	uint32_t pfn;
+	grant_ref_t gref;
+	bool busy;
+};
+
+struct bf_vbd {
+	bool used;
+	uint32_t devid;
+	char fe[128], be[128];
+	bool connected;
+	unsigned int nq, order;
+	bool persistent;
+	uint64_t sectors;
+	unsigned int max_indirect;
+	struct bf_queue q[BF_MAX_QUEUES];
+	struct bf_pool_page pool[BF_POOL_PAGES];
+	unsigned int npool;
+	unsigned int next_q;
+};
+
+struct bf {
+	uint32_t domid;
+	struct evtchn_client ec;
+	struct vmcore vc;
+	struct xs_handle *xs;
+	struct grant_entry_v1 *gnttab;
+	int timeout_ms;
+	/* allocators */
+	uint32_t next_pfn;
+	uint32_t *free_pfns;
+	unsigned int nr_free_pfns;
+	grant_ref_t next_gref;
+	grant_ref_t *free_grefs;
+	unsigned int nr_free_grefs;
+	struct bf_vbd vbd[BF_MAX_VBDS];
+};
+
+extern struct bf bf;
+
+uint8_t *bf_page(uint32_t pfn);
+int bf_alloc_page(uint32_t *pfn);
+void bf_free_page(uint32_t pfn);
+int bf_grant(uint32_t pfn, bool readonly, grant_ref_t *ref);
+/* Ends a grant; -EBUSY if the backend still has it mapped. */
+int bf_ungrant(grant_ref_t ref);
+/* Waits for an event (and unmasks it); 0, -ETIMEDOUT or -errno. */
+int bf_wait_event(int timeout_ms);
+
+uint8_t bf_pattern(uint64_t offset, uint32_t seed);
+
+/* vbd.c: one command each; prints its result line. */
+int vbd_add(uint32_t devid, const char *path, const char *mode,
+	    const char *devtype);
+int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
+		bool persistent);
+int vbd_io(struct bf_vbd *v, uint8_t op, uint64_t sector, uint64_t nsect,
+	   uint32_t seed, bool indirect);
+int vbd_bad(struct bf_vbd *v, const char *kind);
+int vbd_break_ring(struct bf_vbd *v);
+int vbd_disconnect(struct bf_vbd *v);
+int vbd_reboot(struct bf_vbd *v);
+int vbd_wait_reconnect(struct bf_vbd *v);
+int vbd_bench(struct bf_vbd *v, int seconds, unsigned int nsect, bool write);
+void vbd_remove(struct bf_vbd *v);
+struct bf_vbd *vbd_find(uint32_t devid);
+
+#endif
