@@ -19,3 +19,10 @@ BINS += $(XENNER_STATS)
 $(XENNER_STATS): $(BUILD)/tools/xenner-stats.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# Unit test of common/vdev.c (device names for -disk and xm configs).
+TEST_BINS += $(BUILD)/tests/unit/test-vdev
+
+$(BUILD)/tests/unit/test-vdev: $(BUILD)/tests/unit/test-vdev.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka

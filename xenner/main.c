@@ -33,6 +33,7 @@ static void usage(FILE *out)
 		"  -m MB             memory in MiB (default 256)\n"
 		"  -smp N            number of vCPUs (default 1, at most %d)\n"
 		"  -name NAME        domain name (default: xenner-<pid>)\n"
+		"  -disk PATH[,vdev=xvda][,ro]  a virtual disk (blkbackd serves it)\n"
 		"  -console WHERE    stdio (default: the guest console on this\n"
 		"                    terminal, Ctrl-] stops the guest) or xenconsoled\n"
 		"  -stats            print emu's counters at exit\n"
@@ -95,6 +96,8 @@ static void parse_args(struct xenner_config *c, int argc, char **argv)
 						EMU_MAX_VCPUS);
 		else if (!strcmp(a, "-name"))
 			c->name = need_arg(argc, argv, &i);
+		else if (!strcmp(a, "-disk"))
+			disk_parse(c, need_arg(argc, argv, &i));
 		else if (!strcmp(a, "-console")) {
 			const char *w = need_arg(argc, argv, &i);
 

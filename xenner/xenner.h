@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <xenstore.h>
+
 #include "kernel.h"
 #include "xenner/emu-abi.h"
 #include "xenner/evtchn-client.h"
@@ -39,6 +41,15 @@ struct vcpu {
 	struct emu_vcpu_page *page;
 };
 
+#define XENNER_MAX_DISKS 16
+
+struct xenner_disk {
+	char *path; /* absolute */
+	char vdev[16];
+	int devid;
+	bool ro;
+};
+
 struct xenner_config {
 	const char *kernel;
 	const char *initrd;
@@ -48,6 +59,8 @@ struct xenner_config {
 	unsigned nr_vcpus;
 	bool stats;
 	bool console_xenconsoled; /* else xenner's stdio is the console */
+	struct xenner_disk disks[XENNER_MAX_DISKS];
+	unsigned nr_disks;
 };
 
 struct xenner {
@@ -139,6 +152,11 @@ void events_drain(struct xenner *x);
 
 /* pagetable.c */
 int pagetable_validate(struct xenner *x, uint64_t mfn, unsigned level);
+
+/* disk.c: -disk */
+void disk_parse(struct xenner_config *c, const char *arg);
+int disk_write_nodes(struct xenner *x, xs_transaction_t t);
+void disk_remove_nodes(struct xenner *x);
 
 /* xenstore.c */
 int xenstore_introduce(struct xenner *x);

@@ -111,6 +111,8 @@ int xenstore_introduce(struct xenner *x)
 			return -errno;
 		}
 		rc = write_tree(x, t, dom, vm);
+		if (!rc)
+			rc = disk_write_nodes(x, t);
 		if (xs_transaction_end(x->xsh, t, rc != 0) && !rc)
 			break;
 		if (rc || errno != EAGAIN || tries == 10) {
@@ -147,6 +149,7 @@ void xenstore_release(struct xenner *x)
 
 	if (!x->xsh)
 		return;
+	disk_remove_nodes(x);
 	if (x->introduced && !xs_release_domain(x->xsh, x->domid))
 		log_warn("xenstored did not release domain %u: %s", x->domid,
 			 strerror(errno));

@@ -26,6 +26,13 @@ expect_error "cannot read" -kernel /nonexistent/vmlinuz
 expect_error "not a Xen PV kernel" -kernel /bin/true
 printf 'hello' >"$XENNER_RUNDIR/tiny"
 expect_error "neither an ELF file nor a bzImage" -kernel "$XENNER_RUNDIR/tiny"
+truncate -s 1M "$XENNER_RUNDIR/disk.img"
+expect_error "No such file" -kernel /bin/true -disk /nonexistent.img
+expect_error "not a disk name" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img,vdev=eth0"
+expect_error "unknown option" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img,cache=none"
+expect_error "same name" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img" \
+	-disk "$XENNER_RUNDIR/disk.img,vdev=xvda"
+expect_error "regular file or block device" -kernel /bin/true -disk /dev/null
 "$XENNER" -help | grep -q "Usage: xenner" || fail "-help"
-[ -z "$(ls "$XENNER_RUNDIR" | grep -v tiny)" ] || fail "left files: $(ls "$XENNER_RUNDIR")"
+[ -z "$(ls "$XENNER_RUNDIR" | grep -v 'tiny\|disk.img')" ] || fail "left files: $(ls "$XENNER_RUNDIR")"
 exit 0

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/*
+ * -disk PATH[,vdev=NAME][,ro]: virtual block devices served by blkbackd
+ * (or any blkif backend).  xenner writes the frontend and backend xenstore
+ * nodes as Xen's toolstack does; the backend does the rest.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xen/io/xenbus.h>
+#include <xenstore.h>
+
+#include "xenner.h"
+#include "xenner/log.h"
+#include "xenner/vdev.h"
+#include "xenner/xs-util.h"
+
+static void bad(const char *arg, const char *why)
+{
+	fprintf(stderr, "xenner: -disk %s: %s\n", arg, why);
+	exit(XENNER_EXIT_ERROR);
+}
+
+void disk_parse(struct xenner_config *c, const char *arg)
+{
+	struct xenner_disk *d;
+	char *opts, *tok, *save;
+	struct stat st;
+
+	if (c->nr_disks == XENNER_MAX_DISKS)
+		bad(arg, "too many disks");
+	d = &c->disks[c->nr_disks];
+	opts = strdup(arg);
+	if (!opts)
+		bad(arg, "out of memory");
+	d->path = strtok_r(opts, ",", &save);
+	if (!d->path || !*d->path)
+		bad(arg, "no file or device");
+	snprintf(d->vdev, sizeof(d->vdev), "xvd%c", 'a' + c->nr_disks);
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (!strncmp(tok, "vdev=", 5))
+			snprintf(d->vdev, sizeof(d->vdev), "%s", tok + 5);
+		else if (!strcmp(tok, "ro") || !strcmp(tok, "mode=r"))
+			d->ro = true;
+		else if (!strcmp(tok, "rw") || !strcmp(tok, "mode=w"))
+			d->ro = false;
+		else
+			bad(arg, "unknown option (vdev=, ro and rw are)");
+	}
+	d->devid = vdev_to_devid(d->vdev);
+	if (d->devid < 0)
+		bad(arg, "not a disk name (xvda, sdb, hdc, ...)");
+	for (unsigned i = 0; i < c->nr_disks; i++)
+		if (c->disks[i].devid == d->devid)
+			bad(arg, "two disks with the same name");
+	if (stat(d->path, &st) || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+		bad(arg, errno ? strerror(errno)
+			       : "not a regular file or block device");
+	if (access(d->path, d->ro ? R_OK : R_OK | W_OK))
+		bad(arg, d->ro ? "not readable" : "not writable (use ,ro?)");
+	/* blkbackd opens it by this name from another directory */
+	d->path = realpath(d->path, NULL);
+	if (!d->path)
+		bad(arg, strerror(errno));
+	c->nr_disks++;
+}
+
+int disk_write_nodes(struct xenner *x, xs_transaction_t t)
+{
+	struct xs_permissions be_perms[2] = {
+		{ .id = 0, .perms = XS_PERM_NONE },
+		{ .id = x->domid, .perms = XS_PERM_READ },
+	};
+	struct xs_permissions fe_perms[2] = {
+		{ .id = x->domid, .perms = XS_PERM_NONE },
+		{ .id = 0, .perms = XS_PERM_READ },
+	};
+	struct xs_handle *h = x->xsh;
+	int rc = 0;
+
+	for (unsigned i = 0; i < x->cfg.nr_disks; i++) {
+		const struct xenner_disk *d = &x->cfg.disks[i];
+		char be[128], fe[128];
+
+		snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%d",
+			 x->domid, d->devid);
+		snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%d",
+			 x->domid, d->devid);
+		rc |= xsu_mkdir_perms(h, t, be, be_perms, 2);
+		rc |= xsu_mkdir_perms(h, t, fe, fe_perms, 2);
+		rc |= xsu_printf(h, t, fe, "backend", "%s", be);
+		rc |= xsu_printf(h, t, fe, "backend-id", "0");
+		rc |= xsu_printf(h, t, fe, "virtual-device", "%d", d->devid);
+		rc |= xsu_printf(h, t, fe, "device-type", "disk");
+		rc |= xsu_printf(h, t, fe, "state", "%d",
+				 XenbusStateInitialising);
+		rc |= xsu_printf(h, t, be, "frontend", "%s", fe);
+		rc |= xsu_printf(h, t, be, "frontend-id", "%u", x->domid);
+		rc |= xsu_printf(h, t, be, "params", "%s", d->path);
+		rc |= xsu_printf(h, t, be, "mode", "%s", d->ro ? "r" : "w");
+		rc |= xsu_printf(h, t, be, "type", "file");
+		rc |= xsu_printf(h, t, be, "device-type", "disk");
+		rc |= xsu_printf(h, t, be, "dev", "%s", d->vdev);
+		rc |= xsu_printf(h, t, be, "removable", "0");
+		rc |= xsu_printf(h, t, be, "bootable", "%d", i == 0);
+		rc |= xsu_printf(h, t, be, "online", "1");
+		rc |= xsu_printf(h, t, be, "state", "%d",
+				 XenbusStateInitialising);
+	}
+	return rc ? -EIO : 0;
+}
+
+/* The backends see their directory go and let the devices go. */
+void disk_remove_nodes(struct xenner *x)
+{
+	char be[96];
+
+	if (!x->cfg.nr_disks || !x->xsh)
+		return;
+	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u", x->domid);
+	xs_rm(x->xsh, XBT_NULL, be);
+}
