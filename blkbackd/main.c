@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "xenner/daemon.h"
 #include "xenner/rundir.h"
 
 #include "blkbackd.h"
@@ -129,50 +130,6 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	}
 }
 
-/* Refuses to start twice; a pidfile naming us (xenner-dom0 wrote it) is ok */
-static void write_pidfile(const char *path)
-{
-	char buf[32];
-	FILE *f = fopen(path, "r");
-	long pid;
-	int fd;
-
-	if (f) {
-		if (fscanf(f, "%ld", &pid) == 1 && pid > 0 && pid != getpid() &&
-		    !kill(pid, 0))
-			die("another blkbackd (pid %ld) runs: %s", pid, path);
-		fclose(f);
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (fd < 0 || write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf))
-		die("cannot write %s: %s", path, strerror(errno));
-	close(fd);
-}
-
-static void daemonize(bool syslog)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	if (chdir("/"))
-		die("chdir /: %s", strerror(errno));
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		/* Without syslog, stderr is where the log goes: keep it. */
-		if (syslog)
-			dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
-}
-
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
@@ -218,7 +175,7 @@ int main(int argc, char **argv)
 		o.pidfile = pidfile;
 	}
 	if (!o.foreground)
-		daemonize(o.syslog);
+		daemon_detach(o.syslog);
 
 	bb.xce = xenevtchn_open(NULL, 0);
 	if (!bb.xce)
@@ -242,7 +199,7 @@ int main(int argc, char **argv)
 	if (!evt || !sigterm || !sigint || event_add(evt, NULL) ||
 	    evsignal_add(sigterm, NULL) || evsignal_add(sigint, NULL))
 		die("cannot set up the event loop");
-	write_pidfile(o.pidfile);
+	daemon_write_pidfile(o.pidfile, "blkbackd");
 	log_info("serving %s", bb.be_root);
 
 	event_base_dispatch(bb.base);

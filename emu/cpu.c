@@ -50,3 +50,13 @@ void set_ts(bool on)
 		asm volatile("clts");
 	}
 }
+
+/* CR4.TSD: rdtsc from ring 3 (guest kernel and user) faults */
+void set_cr4_tsd(bool on)
+{
+	uint64_t cr4;
+
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr4 = on ? cr4 | X86_CR4_TSD : cr4 & ~(uint64_t)X86_CR4_TSD;
+	asm volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+}

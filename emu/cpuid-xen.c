@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * The hypervisor CPUID leaves (0x40000000-0x4fffffff) as Xen shows them
- * to a PV guest: Xen's signature, version, hypercall-page MSR, time and
- * PV leaves at 0x40000000, zeroes elsewhere.  KVM's own leaves (the
- * host's "KVMKVMKVM" signature) must not show through, or Linux takes the
- * KVM paths (kvmclock) instead of the Xen PV ones.
+ * What CPUID shows a PV guest (through Xen's forced-emulation prefix),
+ * as Xen's default PV policy: the feature bits Xen offers PV guests by
+ * default (pv-features.awk reads them from Xen's public cpufeatureset.h:
+ * no PSE, PGE, 1G pages, VMX, MONITOR, PCID, ...), and the hypervisor
+ * leaves (0x40000000-0x4fffffff): Xen's signature, version,
+ * hypercall-page MSR, time and PV leaves at 0x40000000, zeroes elsewhere.
+ * KVM's own leaves (the host's "KVMKVMKVM" signature) must not show
+ * through, or Linux takes the KVM paths (kvmclock) instead of Xen's.
  */
 #include <xen/arch-x86/cpuid.h>
 
 #include "emu.h"
+#include "gen/pv-features.h"
 
 #define XEN_MSR_BASE	 0x40000000u
 #define CPUID_RDTSCP_BIT (1u << 27) /* leaf 0x80000001 edx */
@@ -35,8 +39,8 @@ static unsigned fls64(uint64_t v)
 	return v ? 64 - __builtin_clzll(v) : 0;
 }
 
-void cpuid_xen_leaves(struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf,
-		      uint32_t r[4])
+static void xen_leaves(struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf,
+		       uint32_t r[4])
 {
 	uint32_t a, b, c, d;
 
@@ -62,7 +66,8 @@ void cpuid_xen_leaves(struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf,
 			a = 0x80000001;
 			asm volatile("cpuid"
 				     : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
-			r[0] = (1u << 1) | ((d & CPUID_RDTSCP_BIT) ? 1u << 2 : 0);
+			r[0] = (1u << 1) |
+			       ((d & CPUID_RDTSCP_BIT) ? 1u << 2 : 0);
 			r[2] = tsc_khz(cpu);
 		} else if (subleaf == 2) {
 			r[0] = tsc_khz(cpu);
@@ -75,5 +80,46 @@ void cpuid_xen_leaves(struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf,
 		break;
 	default:
 		break; /* leaf 4 is for HVM; the rest is empty */
+	}
+}
+
+/* r holds the host's answer for leaf/subleaf; leaves it as Xen would. */
+void cpuid_pv_policy(struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf,
+		     uint32_t r[4])
+{
+	enum { A, B, C, D };
+
+	switch (leaf) {
+	case 1:
+		r[C] &= PV_FEATURES_1;
+		r[D] &= PV_FEATURES_0;
+		break;
+	case 7:
+		if (subleaf == 0) {
+			r[B] &= PV_FEATURES_5;
+			r[C] &= PV_FEATURES_6;
+			r[D] &= PV_FEATURES_9;
+		} else if (subleaf == 1) {
+			r[A] &= PV_FEATURES_10;
+		}
+		break;
+	case 0xd:
+		if (subleaf == 1)
+			r[A] &= PV_FEATURES_4;
+		break;
+	case 0x80000001:
+		r[C] &= PV_FEATURES_3;
+		r[D] &= PV_FEATURES_2;
+		break;
+	case 0x80000007:
+		r[D] &= PV_FEATURES_7;
+		break;
+	case 0x80000008:
+		r[B] &= PV_FEATURES_8;
+		break;
+	default:
+		if ((leaf >> 28) == 4)
+			xen_leaves(cpu, leaf, subleaf, r);
+		break;
 	}
 }

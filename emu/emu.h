@@ -26,6 +26,9 @@
 #define X86_EFLAGS_VM	0x00020000
 #define X86_EFLAGS_AC	0x00040000
 
+#define X86_CR4_TSD 0x4
+#define X86_CR4_DE  0x8
+
 /* How a bounce frame is built (as Xen's TBF_*). */
 #define TBF_EXCEPTION_ERRCODE 2
 #define TBF_INTERRUPT	      8 /* mask events on entry */
@@ -75,17 +78,17 @@ struct emu_cpu {
 
 	/* SMP (smp.c): bring-up, down/up, TLB flushes from other vCPUs */
 	volatile uint32_t up;	      /* Xen's !_VPF_down */
-	volatile uint32_t parked;     /* in smp_park(): runs no guest code */
+	volatile uint32_t parked;     /* waiting in park(): no guest code */
 	volatile uint32_t flush_req;  /* bumped by a vCPU wanting a flush */
 	volatile uint32_t flush_done; /* the last flush_req served */
 	bool initialised;	      /* VCPUOP_initialise done (or vCPU 0) */
-	bool started;		      /* has run guest code since boot */
 	uint16_t start_sel[4];	      /* ds, es, fs, gs for the first entry */
 	uint64_t start_fs_base;
 	struct regs start_regs; /* the context's user_regs, checked */
 
 	/* the guest's debug registers (hc-debugreg.c) */
 	uint64_t dr[4], dr6, dr7;
+	uint64_t cr4; /* the guest's own CR4 bits (emul-priv.c) */
 };
 
 _Static_assert(sizeof(struct emu_cpu) <= EMU_VCPU_PAGE_OFF, "emu_cpu area");
@@ -141,12 +144,14 @@ bool ptwr_emulate(struct emu_cpu *cpu, struct regs *regs, uint64_t addr);
 
 /* emul-priv.c: privileged instructions of the guest kernel */
 bool emulate_privileged(struct emu_cpu *cpu, struct regs *regs);
+/* The guest's view of CR4 (Xen's bits plus its own TSD/DE). */
+uint64_t guest_cr4(const struct emu_cpu *cpu);
 /* emul-io.c: in/out, as Xen does for a domain without I/O ports */
 bool emulate_port_io(struct emu_cpu *cpu, struct regs *regs);
 
-/* cpuid-xen.c: Xen's hypervisor leaves (0x4xxxxxxx) for the guest */
-void cpuid_xen_leaves(struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf,
-		      uint32_t r[4]);
+/* cpuid-xen.c: Xen's PV CPUID policy applied to the host's answer r */
+void cpuid_pv_policy(struct emu_cpu *cpu, uint32_t leaf, uint32_t subleaf,
+		     uint32_t r[4]);
 
 /* hc-debugreg.c: a #DB reached emu; records DR6 for the guest */
 void debugreg_trap(struct emu_cpu *cpu);
@@ -158,6 +163,7 @@ uint64_t read_cr3(void);
 void wrmsr(uint32_t msr, uint64_t val);
 uint64_t rdmsr(uint32_t msr);
 void set_ts(bool on);
+void set_cr4_tsd(bool on);
 #define MSR_FS_BASE	   0xc0000100
 #define MSR_GS_BASE	   0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102

@@ -6,13 +6,15 @@
  * VMASST_TYPE_architectural_iopl), otherwise a #GP.  Allowed accesses
  * reach no hardware: reads return all ones, writes are dropped, except
  * the PCI address latch (0xcf8, dword) and the CMOS index (0x70), which
- * read back what was written.  Linux sets IOPL 1 at start of day and
- * probes PCI config space and the like through here.
+ * read back what was written, and PIT channel 2 (pit.c).  Linux sets
+ * IOPL 1 at start of day and probes PCI config space and the like through
+ * here.
  */
 #include <xen/xen.h>
 
 #include "emu.h"
 #include "hypercall.h"
+#include "pit.h"
 
 #define PCI_CONF_ADDR 0xcf8
 #define CMOS_INDEX    0x70
@@ -25,35 +27,45 @@ static bool io_allowed(struct emu_cpu *cpu)
 	unsigned cpl = 3;
 
 	if (cpu->kernel_mode)
-		cpl = (vm_assist_bits & (1ULL << VMASST_TYPE_architectural_iopl))
+		cpl = (vm_assist_bits &
+		       (1ULL << VMASST_TYPE_architectural_iopl))
 			      ? 0
 			      : 1;
 	return cpl <= cpu->iopl;
 }
 
-static uint32_t io_read(unsigned port, unsigned bytes)
+static uint32_t io_read(struct emu_cpu *cpu, unsigned port, unsigned bytes)
 {
 	uint32_t data = 0;
 
 	if (port == PCI_CONF_ADDR && bytes == 4)
 		return __atomic_load_n(&pci_cf8, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < bytes; i++) {
-		uint8_t b = port + i == CMOS_INDEX ? cmos_idx : 0xff;
+		uint8_t b = 0xff;
+
+		if (port + i == CMOS_INDEX)
+			b = cmos_idx;
+		else if (pit_port(port + i))
+			b = pit_read(cpu, port + i);
 
 		data |= (uint32_t)b << (8 * i);
 	}
 	return data;
 }
 
-static void io_write(unsigned port, unsigned bytes, uint32_t data)
+static void io_write(struct emu_cpu *cpu, unsigned port, unsigned bytes,
+		     uint32_t data)
 {
 	if (port == PCI_CONF_ADDR && bytes == 4) {
 		__atomic_store_n(&pci_cf8, data, __ATOMIC_RELAXED);
 		return;
 	}
-	for (unsigned i = 0; i < bytes; i++)
+	for (unsigned i = 0; i < bytes; i++) {
 		if (port + i == CMOS_INDEX)
 			cmos_idx = data >> (8 * i);
+		else if (pit_port(port + i))
+			pit_write(cpu, port + i, data >> (8 * i));
+	}
 }
 
 /*
@@ -76,11 +88,17 @@ bool emulate_port_io(struct emu_cpu *cpu, struct regs *regs)
 		len = 2;
 	}
 	switch (op) {
-	case 0xe4: case 0xe5: case 0xe6: case 0xe7:
+	case 0xe4:
+	case 0xe5:
+	case 0xe6:
+	case 0xe7:
 		port = insn[len];
 		len++;
 		break;
-	case 0xec: case 0xed: case 0xee: case 0xef:
+	case 0xec:
+	case 0xed:
+	case 0xee:
+	case 0xef:
 		port = (uint16_t)regs->rdx;
 		break;
 	default:
@@ -91,9 +109,9 @@ bool emulate_port_io(struct emu_cpu *cpu, struct regs *regs)
 	if (!io_allowed(cpu))
 		return false; /* the caller gives the guest its #GP */
 	if (op & 2) {
-		io_write(port, bytes, regs->rax);
+		io_write(cpu, port, bytes, regs->rax);
 	} else {
-		val = io_read(port, bytes);
+		val = io_read(cpu, port, bytes);
 		if (bytes == 4)
 			regs->rax = val; /* zero-extends, as the CPU */
 		else if (bytes == 2)

@@ -18,7 +18,16 @@
 #define MSR_IA32_MISC_ENABLE	0x1a0
 #define MSR_IA32_CR_PAT		0x277
 #define MSR_EFER		0xc0000080
+#define MSR_TSC_AUX		0xc0000103
 #define XEN_PV_PAT		0x0007010600070106ULL
+
+static bool has_rdtscp(void)
+{
+	uint32_t a = 0x80000001, b, c, d;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	return d & (1u << 27);
+}
 
 static bool canonical(uint64_t v)
 {
@@ -36,6 +45,11 @@ static bool emul_rdmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t *val)
 		return true;
 	case MSR_EFER:
 		*val = rdmsr(MSR_EFER);
+		return true;
+	case MSR_TSC_AUX:
+		if (!has_rdtscp())
+			return false;
+		*val = rdmsr(MSR_TSC_AUX);
 		return true;
 	case MSR_IA32_TSC: {
 		uint32_t lo, hi;
@@ -73,6 +87,12 @@ static bool emul_wrmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t val)
 		return true;
 	case MSR_IA32_CR_PAT:
 		return val == XEN_PV_PAT;
+	case MSR_TSC_AUX:
+		/* what rdtscp/rdpid return: Linux puts its CPU number here */
+		if (!has_rdtscp() || (val >> 32))
+			return false;
+		wrmsr(MSR_TSC_AUX, val);
+		return true;
 	case MSR_IA32_UCODE_REV:
 		/* Linux's microcode revision probe: Xen ignores a domU's */
 		return true;
@@ -84,6 +104,87 @@ static bool emul_wrmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t val)
 		(void)cpu;
 		return false;
 	}
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The guest's CR4 as Xen shows it: Xen's PAE/OSFXSR/OSXMMEXCPT plus the
+ * bits a PV guest may choose (TSD, DE); PGE/PSE/PCE are never its own. */
+#define PV_CR4_VISIBLE 0x620ULL
+#define PV_CR4_GUEST   (X86_CR4_TSD | X86_CR4_DE)
+
+uint64_t guest_cr4(const struct emu_cpu *cpu)
+{
+	return PV_CR4_VISIBLE | (cpu->cr4 & PV_CR4_GUEST);
+}
+
+static bool write_cr(struct emu_cpu *cpu, unsigned cr, uint64_t val)
+{
+	switch (cr) {
+	case 0:
+		/* as Xen: only TS may change, as fpu_taskswitch */
+		if ((val ^ (0x80050033 | (cpu->fpu_ts ? 8 : 0))) & ~8ULL)
+			return false;
+		cpu->fpu_ts = val & 8;
+		set_ts(cpu->fpu_ts);
+		return true;
+	case 2:
+		cpu->vcpu_info->arch.cr2 = val;
+		return true;
+	case 4:
+		/* other bits are dropped, not refused (Xen's fixup) */
+		if ((val ^ cpu->cr4) & X86_CR4_TSD)
+			set_cr4_tsd(val & X86_CR4_TSD);
+		cpu->cr4 = val & PV_CR4_GUEST;
+		return true;
+	default:
+		return false; /* CR3 goes through mmuext_op */
+	}
+}
+
+/* mov to/from CRn, register operand only; rex from an 0x4X prefix */
+static bool emul_mov_cr(struct emu_cpu *cpu, struct regs *regs, bool write,
+			uint8_t modrm, uint8_t rex)
+{
+	uint64_t *gpr[16] = { &regs->rax, &regs->rcx, &regs->rdx, &regs->rbx,
+			      &regs->rsp, &regs->rbp, &regs->rsi, &regs->rdi,
+			      &regs->r8,  &regs->r9,  &regs->r10, &regs->r11,
+			      &regs->r12, &regs->r13, &regs->r14, &regs->r15 };
+	unsigned cr = (modrm >> 3) & 7, reg = (modrm & 7) | (rex & 1) << 3;
+	uint64_t val;
+
+	if ((modrm >> 6) != 3 || (rex & 4))
+		return false; /* CR8-15 (REX.R) do not exist for PV */
+	if (write) {
+		if (!write_cr(cpu, cr, *gpr[reg]))
+			return false;
+	} else {
+		switch (cr) {
+		case 0:
+			val = 0x80050033 | (cpu->fpu_ts ? 8 : 0);
+			break;
+		case 2:
+			val = cpu->vcpu_info->arch.cr2;
+			break;
+		case 3:
+			val = cpu->kernel_mode ? cpu->cr3_kernel : cpu->cr3_user;
+			break;
+		case 4:
+			val = guest_cr4(cpu);
+			break;
+		default:
+			return false;
+		}
+		*gpr[reg] = val;
+	}
+	regs->rip += rex ? 4 : 3;
+	return true;
 }
 
 /* Returns true if the instruction at rip was emulated (rip advanced). */
@@ -101,6 +202,16 @@ bool emulate_privileged(struct emu_cpu *cpu, struct regs *regs)
 		cpu->vcpu_info->evtchn_upcall_mask = insn[0] == 0xfa;
 		regs->rip += 1;
 		return true;
+	}
+	if ((insn[0] & 0xf0) == 0x40 && insn[1] == 0x0f) {
+		/* REX: only mov to/from a control register with r8-r15 */
+		uint8_t rest[2];
+
+		if (copy_from_guest(rest, regs->rip + 2, 2) ||
+		    (rest[0] != 0x20 && rest[0] != 0x22))
+			return false;
+		return emul_mov_cr(cpu, regs, rest[0] == 0x22, rest[1],
+				   insn[0]);
 	}
 	if (insn[0] != 0x0f)
 		return false;
@@ -126,34 +237,15 @@ bool emulate_privileged(struct emu_cpu *cpu, struct regs *regs)
 		set_ts(false);
 		regs->rip += 2;
 		return true;
-	case 0x20: { /* mov %crN, %reg (mod == 3 only) */
-		unsigned cr = (insn[2] >> 3) & 7, reg = insn[2] & 7;
-		uint64_t *gpr[8] = { &regs->rax, &regs->rcx, &regs->rdx,
-				     &regs->rbx, &regs->rsp, &regs->rbp,
-				     &regs->rsi, &regs->rdi };
-
-		if ((insn[2] >> 6) != 3)
-			return false;
-		switch (cr) {
-		case 0:
-			val = 0x80050033 | (cpu->fpu_ts ? 8 : 0);
-			break;
-		case 2:
-			val = cpu->vcpu_info->arch.cr2;
-			break;
-		case 3:
-			val = cpu->kernel_mode ? cpu->cr3_kernel : cpu->cr3_user;
-			break;
-		case 4:
-			val = 0x6a0;
-			break;
-		default:
-			return false;
-		}
-		*gpr[reg] = val;
-		regs->rip += 3;
+	case 0x20: /* mov %crN, %reg */
+	case 0x22: /* mov %reg, %crN */
+		return emul_mov_cr(cpu, regs, insn[1] == 0x22, insn[2], 0);
+	case 0x31: /* rdtsc: faults in ring 3 when the guest set CR4.TSD */
+		val = rdtsc();
+		regs->rax = (uint32_t)val;
+		regs->rdx = val >> 32;
+		regs->rip += 2;
 		return true;
-	}
 	default:
 		return false;
 	}

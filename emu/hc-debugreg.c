@@ -11,24 +11,36 @@
 
 #define XEN_ENODEV 19
 
-#define DR6_DEFAULT	 0xffff0ff0ULL /* reserved-as-1 and active-low bits */
-#define DR6_ZEROS	 0x00001000ULL /* reserved-as-0 */
-#define DR6_BP_MASK	 0x0000000fULL /* B0-B3 */
-#define DR7_DEFAULT	 0x00000400ULL
-#define DR7_ZEROS	 0x0000d800ULL
-#define DR7_GD		 0x00002000ULL
-#define DR7_ACTIVE_MASK	 0x000000ffULL /* L0-3, G0-3 */
-#define DR7_IO		 2	       /* R/W field: I/O breakpoint */
+#define DR6_DEFAULT	0xffff0ff0ULL /* reserved-as-1 and active-low bits */
+#define DR6_ZEROS	0x00001000ULL /* reserved-as-0 */
+#define DR6_BP_MASK	0x0000000fULL /* B0-B3 */
+#define DR7_DEFAULT	0x00000400ULL
+#define DR7_ZEROS	0x0000d800ULL
+#define DR7_GD		0x00002000ULL
+#define DR7_ACTIVE_MASK 0x000000ffULL /* L0-3, G0-3 */
+#define DR7_IO		2	      /* R/W field: I/O breakpoint */
 
 static void load_dr(unsigned reg, uint64_t val)
 {
 	switch (reg) {
-	case 0: asm volatile("mov %0, %%db0" : : "r"(val)); break;
-	case 1: asm volatile("mov %0, %%db1" : : "r"(val)); break;
-	case 2: asm volatile("mov %0, %%db2" : : "r"(val)); break;
-	case 3: asm volatile("mov %0, %%db3" : : "r"(val)); break;
-	case 6: asm volatile("mov %0, %%db6" : : "r"(val)); break;
-	case 7: asm volatile("mov %0, %%db7" : : "r"(val)); break;
+	case 0:
+		asm volatile("mov %0, %%db0" : : "r"(val));
+		break;
+	case 1:
+		asm volatile("mov %0, %%db1" : : "r"(val));
+		break;
+	case 2:
+		asm volatile("mov %0, %%db2" : : "r"(val));
+		break;
+	case 3:
+		asm volatile("mov %0, %%db3" : : "r"(val));
+		break;
+	case 6:
+		asm volatile("mov %0, %%db6" : : "r"(val));
+		break;
+	case 7:
+		asm volatile("mov %0, %%db7" : : "r"(val));
+		break;
 	}
 }
 

@@ -3,6 +3,7 @@
 #include <xen/physdev.h>
 
 #include "hypercall.h"
+#include "mm.h"
 
 /* What Xen 4.17 accepts from a 64-bit PV guest (NATIVE_VM_ASSIST_VALID). */
 #define VM_ASSIST_VALID                                                        \
@@ -83,6 +84,28 @@ static long irq_status_query(uint64_t arg)
 	return copy_to_guest(arg, &q, sizeof(q)) ? -XEN_EFAULT : 0;
 }
 
+/*
+ * The page where Xen marks pirqs that need an EOI: registered once per
+ * domain (Linux does at boot), a writable page of the domain's own.  No
+ * pirq is ever bound here, so its bits stay clear.
+ */
+static long pirq_eoi_gmfn(uint64_t arg)
+{
+	static uint64_t eoi_map_mfn = ~0ULL; /* none yet */
+	struct physdev_pirq_eoi_gmfn info;
+	uint64_t none = ~0ULL;
+
+	if (copy_from_guest(&info, arg, sizeof(info)))
+		return -XEN_EFAULT;
+	if (info.gmfn >= boot->nr_pages ||
+	    *frame_type(info.gmfn) != FRAME_NONE)
+		return -XEN_EINVAL;
+	if (!__atomic_compare_exchange_n(&eoi_map_mfn, &none, info.gmfn, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return -XEN_EBUSY;
+	return 0;
+}
+
 long hc_physdev_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg, uint64_t a3,
 		   uint64_t a4, uint64_t a5)
 {
@@ -111,6 +134,9 @@ long hc_physdev_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg, uint64_t a3,
 	}
 	case PHYSDEVOP_IRQ_UNMASK_NOTIFY:
 		return 0; /* no pirqs to unmask */
+	case PHYSDEVOP_pirq_eoi_gmfn_v1:
+	case PHYSDEVOP_pirq_eoi_gmfn_v2:
+		return pirq_eoi_gmfn(arg);
 	default:
 		break;
 	}
@@ -122,8 +148,7 @@ long hc_physdev_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg, uint64_t a3,
 			return -XEN_EFAULT;
 		return -XEN_EPERM;
 	}
-	/* not done: pirq_eoi_gmfn (Linux falls back), get_free_pirq,
-	 * set_iobitmap */
+	/* not done: get_free_pirq, set_iobitmap */
 	warn_unimplemented(cpu, &warned, "physdev_op", (uint32_t)cmd);
 	return -XEN_ENOSYS;
 }

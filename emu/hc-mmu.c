@@ -26,7 +26,8 @@ static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
 	pte = maddr_to_virt(ptr & ~7ULL);
 	if (preserve_ad)
 		val |= *pte & (PTE_A | PTE_D);
-	*pte = pv_adjust_pte(val);
+	/* an untyped frame: adjusted as an L1 (its level is unknown) */
+	*pte = pv_adjust_pte_level(val, level <= FRAME_L4 ? level : 1);
 	return 0;
 }
 
@@ -181,7 +182,9 @@ static int flush_others(struct emu_cpu *cpu, const struct mmuext_op *op,
 		   op->cmd == MMUEXT_INVLPG_ALL;
 	uint64_t mask = SMP_ALL_VCPUS;
 
-	if (!all && vcpumask((uint64_t)op->arg2.vcpumask.p, &mask))
+	/* one vCPU: no mask to read, a local flush (a superset) */
+	if (boot->nr_vcpus > 1 && !all &&
+	    vcpumask((uint64_t)op->arg2.vcpumask.p, &mask))
 		return -XEN_EFAULT;
 	if (mask & (1ULL << cpu->id)) {
 		if (va)

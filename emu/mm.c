@@ -21,9 +21,14 @@ void install_emu_slots(uint64_t l4_mfn)
 {
 	uint64_t *l4 = maddr_to_virt(l4_mfn * PAGE_SIZE);
 
-	l4[EMU_L4_SLOT_M2P] = boot->emu_l4e[0];
-	l4[EMU_L4_SLOT_EMU] = boot->emu_l4e[1];
-	l4[EMU_L4_SLOT_PHYSMAP] = boot->emu_l4e[2];
+	/* only when needed: with shadow paging, every write to a live L4
+	 * costs a fault in KVM and may unshadow the whole tree */
+	if (l4[EMU_L4_SLOT_M2P] != boot->emu_l4e[0])
+		l4[EMU_L4_SLOT_M2P] = boot->emu_l4e[0];
+	if (l4[EMU_L4_SLOT_EMU] != boot->emu_l4e[1])
+		l4[EMU_L4_SLOT_EMU] = boot->emu_l4e[1];
+	if (l4[EMU_L4_SLOT_PHYSMAP] != boot->emu_l4e[2])
+		l4[EMU_L4_SLOT_PHYSMAP] = boot->emu_l4e[2];
 	*frame_type(l4_mfn) = FRAME_L4;
 }
 

@@ -23,3 +23,11 @@ $(EMU_ELF): $(EMU_OBJS) emu/emu.ld
 	$(LD) -nostdlib -static -T emu/emu.ld -o $@ $(EMU_OBJS)
 
 BINS += $(EMU_ELF)
+
+# Xen's default PV CPUID feature set, from Xen's public header.
+EMU_PV_FEATURES := $(BUILD)/emu/gen/pv-features.h
+$(EMU_PV_FEATURES): /usr/include/xen/arch-x86/cpufeatureset.h emu/pv-features.awk
+	@mkdir -p $(dir $@)
+	awk -f emu/pv-features.awk $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/emu/cpuid-xen.o: $(EMU_PV_FEATURES)
+$(BUILD)/emu/cpuid-xen.o: EMU_CFLAGS += -I$(BUILD)/emu

@@ -21,13 +21,13 @@
 #include "smp.h"
 #include "time.h"
 
-#define CR0_TS	     8ULL
-#define DESC_P	     (1ULL << 47)
-#define DESC_S	     (1ULL << 44)
-#define DESC_CODE    (1ULL << 43)
-#define DESC_WRITE   (1ULL << 41)
-#define DESC_L	     (1ULL << 53)
-#define GDT_PAGES    (EMU_GDT_FIRST_RESERVED / 4096)
+#define CR0_TS	   8ULL
+#define DESC_P	   (1ULL << 47)
+#define DESC_S	   (1ULL << 44)
+#define DESC_CODE  (1ULL << 43)
+#define DESC_WRITE (1ULL << 41)
+#define DESC_L	   (1ULL << 53)
+#define GDT_PAGES  (EMU_GDT_FIRST_RESERVED / 4096)
 /* A vCPU that does not flush within this long is given up on. */
 #define FLUSH_WAIT_NS 1000000000ULL
 
@@ -63,7 +63,6 @@ void smp_boot(struct emu_cpu *cpu)
 {
 	cpu->up = 1;
 	cpu->initialised = true;
-	cpu->started = true;
 	for (unsigned i = 1; i < boot->nr_vcpus; i++) {
 		struct emu_cpu *v = emu_cpu_of(i);
 
@@ -97,8 +96,8 @@ static void wait_until_up(struct emu_cpu *cpu)
 static void unpark(struct emu_cpu *cpu)
 {
 	cpu->parked = 0;
-	mb(); /* before the flush: see smp_flush_tlbs() */
-	flush_tlb_local();
+	mb(); /* before the flush (cr3 load): see smp_flush_tlbs() */
+	write_cr3(cpu->kernel_mode ? cpu->cr3_kernel : cpu->cr3_user);
 	cpu->flush_done = cpu->flush_req;
 	time_set_area(cpu); /* vcpu_info may have moved meanwhile */
 	runstate_set(cpu, RUNSTATE_running);
@@ -109,6 +108,9 @@ static void unpark(struct emu_cpu *cpu)
 static void park(struct emu_cpu *cpu)
 {
 	runstate_set(cpu, RUNSTATE_offline);
+	/* emu holds no reference on the guest's page tables (Xen does),
+	 * so the guest may free them meanwhile: wait on emu's own L4 */
+	write_cr3(boot->idle_cr3);
 	cpu->parked = 1;
 	mb();
 	wait_until_up(cpu);
@@ -118,14 +120,13 @@ static void park(struct emu_cpu *cpu)
 /* The first entry into the guest, from the VCPUOP_initialise context. */
 static void start(struct emu_cpu *cpu, struct regs *regs)
 {
-	uint64_t gdt_va = EMU_VA + EMU_OFF_GDT +
-			  cpu->id * EMU_GDT_PAGES * PAGE_SIZE;
+	uint64_t gdt_va =
+		EMU_VA + EMU_OFF_GDT + cpu->id * EMU_GDT_PAGES * PAGE_SIZE;
 	uint64_t gs_active, gs_other;
 
 	/* gdt_map() ran on another vCPU; emu's pages are global */
 	for (unsigned i = 0; i < GDT_PAGES; i++)
 		invlpg(gdt_va + i * PAGE_SIZE);
-	write_cr3(cpu->kernel_mode ? cpu->cr3_kernel : cpu->cr3_user);
 	/* checked selectors; loading one sets its base, so the MSRs last */
 	asm volatile("mov %0, %%ds" : : "r"((uint32_t)cpu->start_sel[0]));
 	asm volatile("mov %0, %%es" : : "r"((uint32_t)cpu->start_sel[1]));
@@ -139,9 +140,9 @@ static void start(struct emu_cpu *cpu, struct regs *regs)
 	wrmsr(MSR_KERNEL_GS_BASE, gs_other);
 	set_ts(cpu->fpu_ts);
 	*regs = cpu->start_regs;
-	cpu->started = true;
 }
 
+/* Runs on boot->idle_cr3 (xenner sets it) until it is brought up. */
 void smp_ap_boot(struct emu_cpu *cpu, struct regs *regs)
 {
 	apic_init();
@@ -190,27 +191,32 @@ static bool canonical(uint64_t va)
  * gdt_check() has already fixed up to DPL 3.  Stricter than Xen, which
  * would let a bad one fault at the first entry (emu cannot take that).
  */
-static bool sel_ok(uint16_t sel, int kind, const uint64_t *frames,
+enum sel_kind { SEL_DATA, SEL_CODE, SEL_STACK };
+
+static bool sel_ok(uint16_t sel, enum sel_kind kind, const uint64_t *frames,
 		   uint64_t ents)
 {
 	unsigned idx = sel >> 3;
+	const uint64_t *gdt;
 	uint64_t d;
 
 	if ((sel & ~3) == 0)
-		return kind == 0; /* data may be null; cs and ss may not */
+		return kind == SEL_DATA; /* cs and ss may not be null */
 	if (sel & 4)
 		return false; /* no LDT */
-	if ((sel | 3) == (kind == 1 ? FLAT_RING3_CS64_SEL : FLAT_RING3_DS_SEL))
+	if ((sel | 3) ==
+	    (kind == SEL_CODE ? FLAT_RING3_CS64_SEL : FLAT_RING3_DS_SEL))
 		return true;
 	if (idx >= ents)
 		return false;
-	d = ((uint64_t *)maddr_to_virt(frames[idx / 512] * PAGE_SIZE))[idx % 512];
+	gdt = maddr_to_virt(frames[idx / 512] * PAGE_SIZE);
+	d = gdt[idx % 512];
 	if ((d & (DESC_P | DESC_S)) != (DESC_P | DESC_S))
 		return false;
 	switch (kind) {
-	case 1: /* cs: 64-bit code */
+	case SEL_CODE: /* 64-bit code */
 		return (d & DESC_CODE) && (d & DESC_L);
-	case 2: /* ss: writable data */
+	case SEL_STACK:
 		return !(d & DESC_CODE) && (d & DESC_WRITE);
 	default:
 		return !(d & DESC_CODE);
@@ -247,12 +253,12 @@ static long check_selectors(const struct vcpu_guest_context *c)
 	const struct cpu_user_regs *r = &c->user_regs;
 	const uint64_t *f = (const uint64_t *)c->gdt_frames;
 
-	if (!sel_ok(r->cs, 1, f, c->gdt_ents) ||
-	    !sel_ok(r->ss, 2, f, c->gdt_ents) ||
-	    !sel_ok(r->ds, 0, f, c->gdt_ents) ||
-	    !sel_ok(r->es, 0, f, c->gdt_ents) ||
-	    !sel_ok(r->fs, 0, f, c->gdt_ents) ||
-	    !sel_ok(r->gs, 0, f, c->gdt_ents))
+	if (!sel_ok(r->cs, SEL_CODE, f, c->gdt_ents) ||
+	    !sel_ok(r->ss, SEL_STACK, f, c->gdt_ents) ||
+	    !sel_ok(r->ds, SEL_DATA, f, c->gdt_ents) ||
+	    !sel_ok(r->es, SEL_DATA, f, c->gdt_ents) ||
+	    !sel_ok(r->fs, SEL_DATA, f, c->gdt_ents) ||
+	    !sel_ok(r->gs, SEL_DATA, f, c->gdt_ents))
 		return -XEN_EINVAL;
 	return 0;
 }

@@ -61,10 +61,10 @@ static bool forced_cpuid(struct emu_cpu *cpu, struct regs *regs)
 	a = regs->rax;
 	c = regs->rcx;
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	if (((uint32_t)regs->rax >> 28) == 4) {
-		uint32_t r[4];
+	{
+		uint32_t r[4] = { a, b, c, d };
 
-		cpuid_xen_leaves(cpu, regs->rax, regs->rcx, r);
+		cpuid_pv_policy(cpu, regs->rax, regs->rcx, r);
 		a = r[0], b = r[1], c = r[2], d = r[3];
 	}
 	switch ((uint32_t)regs->rax) {

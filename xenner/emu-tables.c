@@ -211,6 +211,7 @@ int emu_tables_build(struct xenner *x)
 	struct pt_alloc pa = { x, EMU_OFF_PT };
 	uint64_t *m2p = (uint64_t *)(x->emu + EMU_OFF_M2P);
 	uint64_t ram = (x->total_pages * 4096 + SZ_2M - 1) & ~(SZ_2M - 1);
+	uint64_t *idle_l4;
 
 	for (unsigned cpu = 0; cpu < x->cfg.nr_vcpus; cpu++)
 		build_cpu(x, cpu);
@@ -227,11 +228,15 @@ int emu_tables_build(struct xenner *x)
 	if (x->boot->emu_l4e[1] && split_low(x, &pa))
 		x->boot->emu_l4e[1] = 0;
 	x->boot->emu_l4e[2] = map_slot(&pa, 0, ram, PTE_RW | PTE_NX);
+	idle_l4 = pt_new(&pa, &x->boot->idle_cr3);
 	if (!x->boot->emu_l4e[0] || !x->boot->emu_l4e[1] ||
-	    !x->boot->emu_l4e[2]) {
+	    !x->boot->emu_l4e[2] || !idle_l4) {
 		log_err("emu page tables do not fit (%llu pages of RAM)",
 			(unsigned long long)x->total_pages);
 		return -ENOMEM;
 	}
+	idle_l4[EMU_L4_SLOT_M2P] = x->boot->emu_l4e[0];
+	idle_l4[EMU_L4_SLOT_EMU] = x->boot->emu_l4e[1];
+	idle_l4[EMU_L4_SLOT_PHYSMAP] = x->boot->emu_l4e[2];
 	return 0;
 }

@@ -166,7 +166,8 @@ int kvm_create_vcpu(struct xenner *x, struct vcpu *v)
 	s.idt.base = EMU_VA + EMU_OFF_IDT;
 	s.idt.limit = 256 * 16 - 1;
 	s.cr0 = 0x80050033; /* PG WP NE ET MP PE */
-	s.cr3 = x->boot->guest_cr3;
+	/* vCPUs other than 0 wait in emu until the guest starts them */
+	s.cr3 = v->id ? x->boot->idle_cr3 : x->boot->guest_cr3;
 	s.cr4 = 0x6a0;	    /* OSXMMEXCPT OSFXSR PGE PAE */
 	s.efer = 0xd01;	    /* NXE LMA LME SCE */
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0) {

@@ -44,8 +44,8 @@ static int walk(struct xenner *x, uint64_t mfn, unsigned level)
 			if (rc)
 				return rc;
 		}
-		if (pv_adjust_pte(e) != e)
-			t[i] = pv_adjust_pte(e);
+		if (pv_adjust_pte_level(e, level) != e)
+			t[i] = pv_adjust_pte_level(e, level);
 	}
 	return 0;
 }

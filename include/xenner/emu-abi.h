@@ -170,6 +170,19 @@ static inline uint64_t pv_adjust_pte(uint64_t e)
 		e = (e | PV_PTE_USER | PV_PTE_GUEST_KERNEL) & ~PV_PTE_GLOBAL;
 	return e;
 }
+
+/*
+ * The same for an entry of a table at the given level (1-4): as Xen, only
+ * level-1 entries carry the kernel mark and lose the global bit; entries
+ * of higher levels are only made user-accessible (Linux's pmd/pud/p4d_bad
+ * would see the software bit there).
+ */
+static inline uint64_t pv_adjust_pte_level(uint64_t e, unsigned level)
+{
+	if (level <= 1)
+		return pv_adjust_pte(e);
+	return (e & PV_PTE_PRESENT) ? e | PV_PTE_USER : e;
+}
 #endif
 
 /* At the start of emu's image (EMU_VA): where xenner finds its entries. */
@@ -205,6 +218,9 @@ struct emu_boot {
 	uint64_t emu_l1_off;
 	/* nonzero: report failing hypercalls on the console (counts up) */
 	uint64_t debug;
+	/* an L4 with only emu's slots, for vCPUs that are down: the guest
+	 * may free its page tables meanwhile (emu/smp.c) */
+	uint64_t idle_cr3;
 };
 
 #endif /* !__ASSEMBLER__ */

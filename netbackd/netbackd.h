@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netbackd: a userspace netif backend.  One process serves every virtual
+ * network interface of every domain from one libevent loop; each vif is a
+ * tap device vif<domid>.<devid> on the host:
+ *   xenbus.c     xenstore discovery and the xenbus state machine
+ *   netif.c      connecting queues: ring maps, event channels, tap queues
+ *   tx.c         guest -> tap: tx requests, grant copies, virtio-net header
+ *   rx.c         tap -> guest: frames copied into the guest's rx buffers
+ *   tap.c        the tap device and its link (libnl-route: up, bridge)
+ *   netif-req.c  the pure ring and request checks (unit-tested)
+ *   netif-csum.c header parsing and checksums (unit-tested)
+ * Only the public Xen library APIs are used (libxenstore, libxenevtchn,
+ * libxengnttab), so the same source runs on real Xen and on xenner.
+ */
+#ifndef NETBACKD_H
+#define NETBACKD_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/virtio_net.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+#include "xenner/log.h"
+
+#include "netif-req.h"
+
+#define NETBACK_MAX_QUEUES 8
+/* Frames read from the tap per event before others get a turn. */
+#define NETBACK_RX_BATCH 64
+#define NETBACK_TX_BATCH 64
+
+struct netdev;
+struct netq;
+
+/* Which ring of a queue an event-channel port belongs to. */
+enum { PORT_TX = 1, PORT_RX = 2 };
+
+struct port_ref {
+	struct netq *q;
+	unsigned int which; /* PORT_TX | PORT_RX */
+};
+
+/* Daemon-wide handles and options. */
+struct netback {
+	struct event_base *base;
+	struct xs_handle *xs;
+	xenevtchn_handle *xce;
+	xengnttab_handle *xgt;
+	struct nl_sock *nl;
+	char be_root[64]; /* /local/domain/0/backend/vif */
+	unsigned int max_queues;
+	bool split_evtchn; /* offer feature-split-event-channels */
+	bool stopping;
+	struct netdev *devs;
+	/* Local event-channel port -> queue. */
+	struct port_ref *ports;
+	unsigned int nr_ports;
+};
+
+extern struct netback nb;
+
+/* What the frontend can take, from its feature-* nodes. */
+struct netif_feat {
+	bool sg;	  /* multi-slot frames */
+	bool gso4, gso6;  /* GSO frames it receives */
+	bool csum4, csum6; /* blank checksums it receives */
+};
+
+struct netq {
+	struct netdev *dev;
+	unsigned int idx;
+	struct netif_tx_back tx;
+	struct netif_rx_back rx;
+	void *tx_addr, *rx_addr;
+	evtchn_port_t tx_port, rx_port; /* equal without split channels */
+	int tap_fd;
+	struct event *tap_ev;
+	bool tap_waiting; /* tap_ev off: the rx ring lacks buffers */
+	bool broken;
+	/* tap -> guest: one frame (virtio-net header first) */
+	uint8_t *rx_buf;
+	unsigned int rx_len; /* frame bytes in rx_buf; 0: none pending */
+	/* guest -> tap */
+	uint8_t *tx_buf;
+	uint64_t tx_frames, rx_frames, tx_drops, rx_drops;
+};
+
+struct netdev {
+	struct netdev *next;
+	uint32_t domid; /* frontend domain */
+	uint32_t devid;
+	char name[32]; /* "d3/0" for log lines */
+	char ifname[IFNAMSIZ];
+	char bridge[IFNAMSIZ];
+	char be[128];
+	char fe[128];
+	uint8_t mac[6]; /* the guest's */
+	int be_state;	/* what we last wrote */
+	bool seen;	/* still in xenstore at the last scan */
+	bool removed;	/* the toolstack removed the backend directory */
+	bool failed;	/* no tap: the device cannot work */
+	bool broken;	/* a ring was broken: Closing until the frontend resets */
+	bool connected;
+	bool host_ready; /* tap made, linked up, hotplug-status written */
+	int tap_fds[NETBACK_MAX_QUEUES]; /* [0] lives as long as the device */
+	struct event *idle_ev;		 /* drains the tap while unconnected */
+	struct netif_feat feat;
+	struct netq q[NETBACK_MAX_QUEUES];
+	unsigned int nr_q;
+	struct event *update_ev; /* deferred xenbus_update */
+	struct ratelimit rl;
+};
+
+/* xenbus.c */
+int xenbus_init(void);
+void xenbus_shutdown(void);
+void xenbus_update(struct netdev *dev);
+/* Runs xenbus_update(dev) from the event loop (safe from deep callers). */
+void xenbus_schedule(struct netdev *dev);
+
+/* netif.c */
+int netif_connect(struct netdev *dev);
+void netif_disconnect(struct netdev *dev);
+void netif_port_event(evtchn_port_t port);
+/* A ring is broken: take the vif down (from the event loop). */
+void netif_break(struct netq *q, const char *ring, const char *why);
+
+/* tx.c */
+void tx_work(struct netq *q);
+
+/* rx.c */
+void rx_work(struct netq *q);
+void rx_tap_event(int fd, short what, void *arg);
+
+/* tap.c */
+int tap_init(void);
+void tap_exit(void);
+/* Creates the tap (first queue), sets its MAC and brings it up. */
+int tap_create(struct netdev *dev);
+/* Opens queue fds 1..n-1 (multi-queue); -errno. */
+int tap_open_queues(struct netdev *dev, unsigned int n);
+void tap_close_queues(struct netdev *dev);
+/* Virtio-net offloads the reader (we) takes: from the frontend's features */
+int tap_set_offload(struct netdev *dev, const struct netif_feat *f);
+void tap_set_carrier(struct netdev *dev, bool on);
+void tap_destroy(struct netdev *dev);
+
+#endif

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Connecting a vif: the frontend's features and queues from xenstore, the
+ * tx and rx rings of each queue mapped, their event channels bound (one
+ * per queue, or a tx and an rx channel with feature-split-event-channels),
+ * one tap queue each.  Events are dispatched here to tx.c and rx.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <event2/event.h>
+
+#include "netbackd.h"
+
+/* virtio-net header, then the largest frame either way (and then some). */
+#define FRAME_BUF_SIZE (sizeof(struct virtio_net_hdr) + 65536 + 256)
+
+static struct ratelimit broken_rl = RATELIMIT_INIT(5, 5);
+
+static char *fe_read(const char *dir, const char *key)
+{
+	char path[256];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xs_read(nb.xs, XBT_NULL, path, &len);
+}
+
+/* Reads an unsigned number; -ENOENT if absent, -EINVAL if not a number. */
+static int fe_read_uint(const char *dir, const char *key, unsigned long *val)
+{
+	char *s = fe_read(dir, key), *end;
+	int ret = 0;
+
+	if (!s)
+		return -ENOENT;
+	errno = 0;
+	*val = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-')
+		ret = -EINVAL;
+	free(s);
+	return ret;
+}
+
+/* A boolean feature node: absent or not a number means def. */
+static bool fe_flag(const char *dir, const char *key, bool def)
+{
+	unsigned long v;
+
+	if (fe_read_uint(dir, key, &v))
+		return def;
+	return v != 0;
+}
+
+static int port_register(evtchn_port_t port, struct netq *q, unsigned which)
+{
+	if (port >= nb.nr_ports) {
+		unsigned int n = port + 64;
+		struct port_ref *p = realloc(nb.ports, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + nb.nr_ports, 0, (n - nb.nr_ports) * sizeof(*p));
+		nb.ports = p;
+		nb.nr_ports = n;
+	}
+	nb.ports[port] = (struct port_ref){.q = q, .which = which};
+	return 0;
+}
+
+static void port_unbind(struct netq *q, evtchn_port_t port)
+{
+	if (!port)
+		return;
+	if (port < nb.nr_ports)
+		nb.ports[port] = (struct port_ref){0};
+	if (xenevtchn_unbind(nb.xce, port))
+		log_warn("%s: unbind port %u: %s", q->dev->name, port,
+			 strerror(errno));
+}
+
+static void queue_free(struct netq *q)
+{
+	if (q->tap_ev)
+		event_free(q->tap_ev);
+	if (q->rx_port != q->tx_port)
+		port_unbind(q, q->rx_port);
+	port_unbind(q, q->tx_port);
+	if (q->tx_addr && xengnttab_unmap(nb.xgt, q->tx_addr, 1))
+		log_err("%s: unmap tx ring: %s", q->dev->name, strerror(errno));
+	if (q->rx_addr && xengnttab_unmap(nb.xgt, q->rx_addr, 1))
+		log_err("%s: unmap rx ring: %s", q->dev->name, strerror(errno));
+	free(q->tx_buf);
+	free(q->rx_buf);
+	memset(q, 0, sizeof(*q));
+	q->tap_fd = -1;
+}
+
+static int bind_port(struct netq *q, unsigned long remote, unsigned which,
+		     evtchn_port_t *port)
+{
+	xenevtchn_port_or_error_t p;
+
+	p = xenevtchn_bind_interdomain(nb.xce, q->dev->domid, remote);
+	if (p < 0) {
+		log_warn("%s: cannot bind event channel %lu: %s", q->dev->name,
+			 remote, strerror(errno));
+		return -errno;
+	}
+	*port = p;
+	return port_register(p, q, which);
+}
+
+static void *map_ring(struct netq *q, const char *dir, const char *key)
+{
+	unsigned long ref;
+	void *addr;
+
+	if (fe_read_uint(dir, key, &ref) || ref > UINT32_MAX) {
+		log_warn("%s: %s/%s missing or invalid", q->dev->name, dir,
+			 key);
+		return NULL;
+	}
+	addr = xengnttab_map_grant_ref(nb.xgt, q->dev->domid, ref,
+				       PROT_READ | PROT_WRITE);
+	if (!addr)
+		log_warn("%s: cannot map %s %lu: %s", q->dev->name, key, ref,
+			 strerror(errno));
+	return addr;
+}
+
+static int queue_connect(struct netdev *dev, struct netq *q, const char *dir)
+{
+	unsigned long tx_ev, rx_ev;
+	int ret;
+
+	q->tx_addr = map_ring(q, dir, "tx-ring-ref");
+	q->rx_addr = q->tx_addr ? map_ring(q, dir, "rx-ring-ref") : NULL;
+	if (!q->rx_addr)
+		return -EINVAL;
+	/* The rings are live: the frontend initialised them. */
+	q->tx.sring = q->tx_addr;
+	q->rx.sring = q->rx_addr;
+	q->tx.req_cons = q->tx.rsp_prod_pvt = 0;
+	q->rx.req_cons = q->rx.rsp_prod_pvt = 0;
+	q->tx_buf = malloc(FRAME_BUF_SIZE);
+	q->rx_buf = malloc(FRAME_BUF_SIZE);
+	if (!q->tx_buf || !q->rx_buf)
+		return -ENOMEM;
+	if (nb.split_evtchn && !fe_read_uint(dir, "event-channel-tx", &tx_ev)) {
+		if (fe_read_uint(dir, "event-channel-rx", &rx_ev)) {
+			log_warn("%s: %s/event-channel-rx missing", dev->name,
+				 dir);
+			return -EINVAL;
+		}
+		ret = bind_port(q, tx_ev, PORT_TX, &q->tx_port);
+		if (!ret)
+			ret = bind_port(q, rx_ev, PORT_RX, &q->rx_port);
+	} else {
+		if (fe_read_uint(dir, "event-channel", &tx_ev)) {
+			log_warn("%s: %s/event-channel missing", dev->name,
+				 dir);
+			return -EINVAL;
+		}
+		ret = bind_port(q, tx_ev, PORT_TX | PORT_RX, &q->tx_port);
+		q->rx_port = q->tx_port;
+	}
+	if (ret)
+		return ret;
+	q->tap_fd = dev->tap_fds[q->idx];
+	q->tap_ev = event_new(nb.base, q->tap_fd, EV_READ | EV_PERSIST,
+			      rx_tap_event, q);
+	if (!q->tap_ev || event_add(q->tap_ev, NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+static int read_features(struct netdev *dev)
+{
+	struct netif_feat *f = &dev->feat;
+
+	if (!fe_flag(dev->fe, "request-rx-copy", false)) {
+		log_warn("%s: the frontend wants page flipping (no "
+			 "request-rx-copy): not supported",
+			 dev->name);
+		return -EOPNOTSUPP;
+	}
+	/* Without it we would have to poll for rx buffers. */
+	if (!fe_flag(dev->fe, "feature-rx-notify", false)) {
+		log_warn("%s: the frontend lacks feature-rx-notify", dev->name);
+		return -EOPNOTSUPP;
+	}
+	f->sg = fe_flag(dev->fe, "feature-sg", false);
+	f->gso4 = fe_flag(dev->fe, "feature-gso-tcpv4", false);
+	f->gso6 = fe_flag(dev->fe, "feature-gso-tcpv6", false);
+	f->csum4 = !fe_flag(dev->fe, "feature-no-csum-offload", false);
+	f->csum6 = fe_flag(dev->fe, "feature-ipv6-csum-offload", false);
+	return 0;
+}
+
+int netif_connect(struct netdev *dev)
+{
+	unsigned long nq = 1;
+	int ret;
+
+	ret = read_features(dev);
+	if (ret)
+		return ret;
+	ret = fe_read_uint(dev->fe, "multi-queue-num-queues", &nq);
+	if ((ret && ret != -ENOENT) || !nq || nq > nb.max_queues) {
+		log_warn("%s: invalid multi-queue-num-queues", dev->name);
+		return -EINVAL;
+	}
+	ret = tap_open_queues(dev, nq);
+	if (ret)
+		return ret;
+	dev->nr_q = nq;
+	for (unsigned int i = 0; i < nq; i++) {
+		struct netq *q = &dev->q[i];
+		char dir[192];
+
+		memset(q, 0, sizeof(*q));
+		q->dev = dev;
+		q->idx = i;
+		q->tap_fd = -1;
+		if (nq > 1)
+			snprintf(dir, sizeof(dir), "%s/queue-%u", dev->fe, i);
+		else
+			snprintf(dir, sizeof(dir), "%s", dev->fe);
+		ret = queue_connect(dev, q, dir);
+		if (ret)
+			goto err;
+	}
+	if (dev->idle_ev)
+		event_del(dev->idle_ev);
+	tap_set_offload(dev, &dev->feat);
+	tap_set_carrier(dev, true);
+	dev->connected = true;
+	log_info("%s: connected: %s, %lu queue(s), %s event channels, "
+		 "sg %d gso %d/%d csum %d/%d",
+		 dev->name, dev->ifname, nq,
+		 dev->q[0].tx_port == dev->q[0].rx_port ? "shared" : "split",
+		 dev->feat.sg, dev->feat.gso4, dev->feat.gso6, dev->feat.csum4,
+		 dev->feat.csum6);
+	return 0;
+err:
+	for (unsigned int i = 0; i < nq; i++)
+		queue_free(&dev->q[i]);
+	dev->nr_q = 0;
+	tap_close_queues(dev);
+	return ret;
+}
+
+void netif_disconnect(struct netdev *dev)
+{
+	uint64_t tx = 0, rx = 0, drops = 0;
+
+	if (!dev->connected && !dev->nr_q)
+		return;
+	for (unsigned int i = 0; i < dev->nr_q; i++) {
+		tx += dev->q[i].tx_frames;
+		rx += dev->q[i].rx_frames;
+		drops += dev->q[i].tx_drops + dev->q[i].rx_drops;
+		queue_free(&dev->q[i]);
+	}
+	dev->nr_q = 0;
+	tap_close_queues(dev);
+	if (dev->tap_fds[0] >= 0) {
+		tap_set_carrier(dev, false);
+		tap_set_offload(dev, NULL);
+	}
+	if (dev->idle_ev)
+		event_add(dev->idle_ev, NULL);
+	dev->connected = false;
+	log_info("%s: disconnected (%llu frames out, %llu in, %llu dropped)",
+		 dev->name, (unsigned long long)tx, (unsigned long long)rx,
+		 (unsigned long long)drops);
+}
+
+void netif_break(struct netq *q, const char *ring, const char *why)
+{
+	struct netdev *dev = q->dev;
+
+	log_ratelimited(&broken_rl, XLOG_WARN,
+			"%s: queue %u: %s ring broken (%s): disconnecting",
+			dev->name, q->idx, ring, why);
+	q->broken = true;
+	dev->broken = true;
+	if (q->tap_ev)
+		event_del(q->tap_ev);
+	xenbus_schedule(dev);
+}
+
+void netif_port_event(evtchn_port_t port)
+{
+	struct port_ref ref = {0};
+
+	if (port < nb.nr_ports)
+		ref = nb.ports[port];
+	if (xenevtchn_unmask(nb.xce, port))
+		log_debug("unmask port %u: %s", port, strerror(errno));
+	if (!ref.q || ref.q->broken)
+		return;
+	if (ref.which & PORT_TX)
+		tx_work(ref.q);
+	/* The frontend posted rx buffers: a waiting frame may fit now. */
+	if ((ref.which & PORT_RX) && !ref.q->broken)
+		rx_work(ref.q);
+}
