@@ -30,7 +30,13 @@ for t in "${tests[@]}"; do
 	fi
 	log="$logdir/$name.log"
 	start=$(date +%s)
-	timeout -k 10 "$TIMEOUT" "$t" >"$log" 2>&1
+	# a script may ask for more time: a "# test-timeout: SECONDS" line
+	limit=$TIMEOUT
+	if [[ "$t" == *.sh ]]; then
+		l=$(sed -n 's/^# test-timeout: \([0-9]*\)$/\1/p' "$t" | head -n 1)
+		[ -n "$l" ] && limit=$l
+	fi
+	timeout -k 10 "$limit" "$t" >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
 	case $rc in
@@ -38,7 +44,7 @@ for t in "${tests[@]}"; do
 	77) skip=$((skip + 1)); echo "SKIP $name: $(grep -m1 '^SKIP' "$log" | cut -c6-)" ;;
 	*)
 		fail=$((fail + 1)); failed_names+=("$name")
-		[ $rc = 124 ] && echo "(timed out after ${TIMEOUT}s)" >>"$log"
+		[ $rc = 124 ] && echo "(timed out after ${limit}s)" >>"$log"
 		echo "FAIL $name (rc=$rc, ${secs}s); last lines of its log:"
 		tail -n 25 "$log" | sed 's/^/    /'
 		;;

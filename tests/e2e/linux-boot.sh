@@ -5,6 +5,7 @@
 # reached /init, that the kernel knows it runs on Xen PV, that the wall
 # clock and sleep work, and that poweroff ends xenner with status 0.
 # Prints the boot time to /init and emu's entry count.
+# test-timeout: 600
 . "$(dirname "$0")/lib.sh"
 [ -c /dev/kvm ] || skip "no /dev/kvm"
 [ -w /dev/kvm ] || skip "/dev/kvm not writable"
