@@ -4,7 +4,9 @@
  * From VIRT_BASE on, pseudo-physical frame N is mapped at VIRT_BASE + N*4K:
  *   kernel | initrd | p2m list | start_info | xenstore | console |
  *   page tables (mapped read-only) | boot stack | padding to 4 MiB
- * with at least 512 KiB of padding, as Xen guarantees.  Frames Xen would
+ * with at least 512 KiB of padding, as Xen guarantees.  A kernel that
+ * names INIT_P2M gets the p2m list at that address instead, in frames
+ * after the boot image (start_info's first_p2m_pfn/nr_p2m_frames).  Frames Xen would
  * own (shared_info, grant table) come after the guest's RAM.
  */
 #include <stdint.h>
@@ -33,6 +35,8 @@ struct layout {
 	uint64_t base; /* VIRT_BASE: pfn 0 */
 	uint64_t initrd_va, initrd_len;
 	uint64_t p2m_va, p2m_pages;
+	uint64_t p2m_pfn; /* first frame of the p2m list */
+	bool p2m_apart;	  /* mapped at the kernel's INIT_P2M, not above */
 	uint64_t start_info_va, store_va, console_va;
 	uint64_t pt_va, pt_pages;
 	uint64_t stack_va;
@@ -90,6 +94,12 @@ static int load_initrd(struct xenner *x, struct layout *l, uint64_t va)
 	return 0;
 }
 
+/* An INIT_P2M range must be canonical, in the guest's half, below the kernel. */
+static bool guest_va_free(uint64_t va, uint64_t len)
+{
+	return va + len > va && va + len <= 0x800000000000ULL;
+}
+
 static int plan(struct xenner *x, struct layout *l)
 {
 	const struct pv_kernel *k = &x->kernel;
@@ -108,9 +118,15 @@ static int plan(struct xenner *x, struct layout *l)
 	if (rc)
 		return rc;
 	v = ROUND_UP(l->initrd_va + l->initrd_len, PAGE);
-	l->p2m_va = v;
 	l->p2m_pages = ROUND_UP(x->nr_pages * 8, PAGE) / PAGE;
-	v += l->p2m_pages * PAGE;
+	l->p2m_apart = k->init_p2m != KERNEL_UNSET && !(k->init_p2m & 0xfff) &&
+		       guest_va_free(k->init_p2m, l->p2m_pages * PAGE);
+	if (!l->p2m_apart) {
+		l->p2m_va = v;
+		v += l->p2m_pages * PAGE;
+	} else {
+		l->p2m_va = k->init_p2m;
+	}
 	l->start_info_va = v;
 	l->store_va = v + PAGE;
 	l->console_va = v + 2 * PAGE;
@@ -119,18 +135,52 @@ static int plan(struct xenner *x, struct layout *l)
 		l->stack_va = l->pt_va + n * PAGE;
 		l->end = ROUND_UP(l->stack_va + PAGE + (512 << 10), 4 << 20);
 		need = tables_for(l->base, l->end);
+		if (l->p2m_apart) /* its own L3/L2/L1s; the L4 is shared */
+			need += tables_for(l->p2m_va,
+					   l->p2m_va + l->p2m_pages * PAGE) - 1;
 		if (need <= n)
 			break;
 		n = need;
 	}
 	l->pt_pages = n;
-	if (pfn_of(l, l->end) > x->nr_pages) {
+	l->p2m_pfn = l->p2m_apart ? pfn_of(l, l->end) : pfn_of(l, l->p2m_va);
+	if (pfn_of(l, l->end) + (l->p2m_apart ? l->p2m_pages : 0) >
+	    x->nr_pages) {
 		log_err("the boot image needs %llu MiB; the guest has %llu MiB",
-			(unsigned long long)(pfn_of(l, l->end) >> 8),
+			(unsigned long long)((pfn_of(l, l->end) +
+					      l->p2m_pages) >> 8),
 			(unsigned long long)x->cfg.mem_mb);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * Maps [va, end) to frames from first_pfn on, taking page-table frames
+ * from *next; frames in [pt_first, pt_end) are mapped read-only.
+ */
+static void map_range(struct xenner *x, uint64_t *l4, uint64_t va,
+		      uint64_t end, uint64_t first_pfn, uint64_t *next,
+		      uint64_t pt_first, uint64_t pt_end)
+{
+	for (uint64_t pfn = first_pfn; va < end; va += PAGE, pfn++) {
+		uint64_t *t = l4;
+		unsigned shift;
+
+		for (shift = 39; shift > 12; shift -= 9) {
+			uint64_t *e = &t[(va >> shift) & 511];
+
+			if (!*e)
+				*e = ((*next)++ * PAGE) | PTE_P | PTE_RW |
+				     PTE_US | PTE_A;
+			t = (uint64_t *)(x->ram + (*e & 0x000ffffffffff000ULL));
+		}
+		/* Page tables are read-only to the guest, as on Xen. */
+		t[(va >> 12) & 511] = pfn * PAGE | PTE_P | PTE_US | PTE_A |
+				      ((pfn >= pt_first && pfn < pt_end)
+					       ? 0
+					       : PTE_RW | PTE_D);
+	}
 }
 
 /* Builds the boot page tables inside [pt_va, pt_va + pt_pages). */
@@ -142,24 +192,10 @@ static void build_page_tables(struct xenner *x, const struct layout *l)
 		 pt_end = pt_first + l->pt_pages;
 
 	memset(x->ram + pt_first * PAGE, 0, l->pt_pages * PAGE);
-	for (uint64_t va = l->base; va < l->end; va += PAGE) {
-		uint64_t pfn = pfn_of(l, va), *t = l4;
-		unsigned shift;
-
-		for (shift = 39; shift > 12; shift -= 9) {
-			uint64_t *e = &t[(va >> shift) & 511];
-
-			if (!*e)
-				*e = (next++ * PAGE) | PTE_P | PTE_RW | PTE_US |
-				     PTE_A;
-			t = (uint64_t *)(x->ram + (*e & 0x000ffffffffff000ULL));
-		}
-		/* Page tables are read-only to the guest, as on Xen. */
-		t[(va >> 12) & 511] = pfn * PAGE | PTE_P | PTE_US | PTE_A |
-				      ((pfn >= pt_first && pfn < pt_end)
-					       ? 0
-					       : PTE_RW | PTE_D);
-	}
+	map_range(x, l4, l->base, l->end, 0, &next, pt_first, pt_end);
+	if (l->p2m_apart)
+		map_range(x, l4, l->p2m_va, l->p2m_va + l->p2m_pages * PAGE,
+			  l->p2m_pfn, &next, pt_first, pt_end);
 	l4[EMU_L4_SLOT_M2P] = x->boot->emu_l4e[0];
 	l4[EMU_L4_SLOT_EMU] = x->boot->emu_l4e[1];
 	l4[EMU_L4_SLOT_PHYSMAP] = x->boot->emu_l4e[2];
@@ -221,7 +257,7 @@ int start_of_day(struct xenner *x)
 
 	if (rc)
 		return rc;
-	p2m = (uint64_t *)(x->ram + pfn_of(&l, l.p2m_va) * PAGE);
+	p2m = (uint64_t *)(x->ram + l.p2m_pfn * PAGE);
 	for (uint64_t pfn = 0; pfn < x->nr_pages; pfn++)
 		p2m[pfn] = pfn;
 	build_page_tables(x, &l);
@@ -235,6 +271,10 @@ int start_of_day(struct xenner *x)
 	si->pt_base = l.pt_va;
 	si->nr_pt_frames = l.pt_pages;
 	si->mfn_list = l.p2m_va;
+	if (l.p2m_apart) {
+		si->first_p2m_pfn = l.p2m_pfn;
+		si->nr_p2m_frames = l.p2m_pages;
+	}
 	si->mod_start = l.initrd_len ? l.initrd_va : 0;
 	si->mod_len = l.initrd_len;
 	si->store_mfn = pfn_of(&l, l.store_va);
@@ -267,7 +307,7 @@ int start_of_day(struct xenner *x)
 
 	d->shared_info_pfn = x->boot->shared_info_pfn;
 	d->start_info_pfn = pfn_of(&l, l.start_info_va);
-	d->p2m_pfn = pfn_of(&l, l.p2m_va);
+	d->p2m_pfn = l.p2m_pfn;
 	d->nr_p2m_frames = l.p2m_pages;
 	d->store_pfn = si->store_mfn;
 	d->console_pfn = si->console.domU.mfn;
