@@ -35,6 +35,11 @@ for k in "$BUILD"/tests/guests/tk-*; do
 			{ cat "$out"; fail "$name: no clean RESULT line"; }
 		;;
 	esac
+	# "/* xenner-expect: TEXT */" lines: TEXT must be in xenner's output
+	# (what the guest wrote to its PV console comes out there)
+	while read -r want; do
+		grep -qF "$want" "$out" || { cat "$out"; fail "$name: no '$want'"; }
+	done < <(sed -n 's|^/\* xenner-expect: \(.*\) \*/$|\1|p' "$SRCDIR/tests/guests/$name.c" 2>/dev/null)
 	for f in "$XENNER_RUNDIR"/vmcore.* "$XENNER_RUNDIR"/emu.*; do
 		[ -e "$f" ] && fail "$name left $f behind"
 	done
