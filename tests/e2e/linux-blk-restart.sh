@@ -1,0 +1,49 @@
+#!/bin/bash
+# blkbackd killed with SIGKILL and restarted while a Linux guest uses its
+# disk: what the guest fsync'd before is on the image, and the guest's
+# next I/O on the device either works again or fails cleanly (no hang),
+# and the guest powers off normally.
+# test-timeout: 600
+. "$(dirname "$0")/lib.sh"
+[ -w /dev/kvm ] || skip "no writable /dev/kvm"
+cache=${XENNER_CACHE:-/var/cache/xenner}
+kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
+[ -n "$kernel" ] || skip "no guest kernel in $cache (scripts/fetch-guest-kernel.sh)"
+XENNER="$BUILD/xenner/xenner"
+need_file "$BUILD/blkbackd/blkbackd" "make"
+start_dom0
+initrd=$XENNER_RUNDIR/initrd.gz
+"$SRCDIR/scripts/mkinitramfs.sh" "$initrd" >/dev/null || fail "mkinitramfs.sh"
+img=$XENNER_RUNDIR/disk.img
+truncate -s 16M "$img"
+
+run='modprobe xen-blkfront; i=0; while [ ! -b /dev/xvda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;'
+run+=' echo before-restart-data | dd of=/dev/xvda conv=fsync 2>/dev/null && echo XT-PHASE1;'
+run+=' sleep 15;'
+run+=' if timeout 60 dd if=/dev/xvda bs=4096 count=1 of=/dev/null 2>/dev/null; then echo XT-IO-AFTER ok; else echo XT-IO-AFTER failed; fi'
+out=$XENNER_RUNDIR/linux.out
+timeout -k 5 500 "$XENNER" -name blkr -kernel "$kernel" -initrd "$initrd" \
+	-m 256 -disk "$img" -append "console=hvc0 loglevel=4 xenner.run=\"$run\"" \
+	</dev/null >"$out" 2>&1 &
+pid=$!
+on_exit "kill -9 $pid"
+wait_until "grep -q XT-PHASE1 '$out'" 3000 || { tail -n 30 "$out"; fail "guest never wrote"; }
+[ "$(head -c 19 "$img")" = before-restart-data ] || fail "fsync'd data not on the image"
+ok "fsync'd data is on the image"
+
+bpid=$(pid_of_service blkbackd)
+kill -KILL "$bpid"
+wait_until "! proc_alive $bpid" 50 || fail "blkbackd survived SIGKILL"
+# restart it the way xenner-dom0 started it
+XENNER_RUNDIR=$XENNER_RUNDIR LD_LIBRARY_PATH=$BUILD/lib \
+	setsid "$BUILD/blkbackd/blkbackd" -f --rundir "$XENNER_RUNDIR" \
+	</dev/null >>"$XENNER_RUNDIR/blkbackd.log" 2>&1 &
+echo $! >"$XENNER_RUNDIR/blkbackd.pid"
+ok "blkbackd restarted"
+
+wait "$pid"
+rc=$?
+grep -q "XT-IO-AFTER" "$out" || { tail -n 30 "$out"; fail "guest I/O after the restart hung"; }
+[ $rc = 0 ] || { tail -n 30 "$out"; fail "xenner exit $rc"; }
+ok "after the restart the guest's I/O $(sed -n 's/^XT-IO-AFTER //p' "$out"), guest powered off"
+exit 0
