@@ -2,6 +2,8 @@
 #   make            build everything into $(BUILD) (default build/)
 #   make check      build and run all tests (ends with "N passed, N failed")
 #   make asan       the same build and tests with ASan+UBSan in build-asan/
+#   make bench      boot benchmarks: xenner vs QEMU vs host (bench/boot;
+#                   not part of check; docs/bench.md)
 BUILD ?= build
 CC ?= gcc
 OPT ?= -O2
@@ -42,13 +44,65 @@ asan:
 		SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		check
 
+bench: build-all
+	scripts/setup-bench-deps.sh
+	BUILD=$(BUILD) bench/boot
+
+# Installed layout: user tools in bin (xenner finds xenner-dom0 beside
+# itself), daemons in sbin, the shim libraries in their own directory so
+# they never replace Debian's, units and man pages.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(PREFIX)/bin
+SBINDIR := $(PREFIX)/sbin
+XLIBDIR := $(PREFIX)/lib/xenner
+MANDIR := $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+XEN_BINDIR ?= /usr/lib/xen-4.17/bin
+INSTALL_RUNDIR ?= /run/xenner
+INSTALL_BINS := xenner/xenner tools/xm/xenner-xm tools/xenner-vmcore \
+	tools/xenner-stats
+INSTALL_SBINS := evtchnd/evtchnd blkbackd/blkbackd netbackd/netbackd
+INSTALL_UNITS := $(wildcard systemd/*.service systemd/*.target)
+SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	-e 's|@LIBDIR@|$(XLIBDIR)|g' -e 's|@XEN_BINDIR@|$(XEN_BINDIR)|g' \
+	-e 's|@RUNDIR@|$(INSTALL_RUNDIR)|g'
+
+install: build-all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(XLIBDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	for f in $(INSTALL_BINS); do \
+		install -m 755 $(BUILD)/$$f $(DESTDIR)$(BINDIR)/ || exit 1; done
+	for f in $(INSTALL_SBINS); do [ ! -e $(BUILD)/$$f ] || \
+		install -m 755 $(BUILD)/$$f $(DESTDIR)$(SBINDIR)/ || exit 1; done
+	ln -sf xenner-xm $(DESTDIR)$(BINDIR)/xm
+	sed -e 's|/usr/lib/xenner|$(XLIBDIR)|' -e 's|/usr/sbin|$(SBINDIR)|g' \
+		tools/xenner-dom0 >$(DESTDIR)$(BINDIR)/xenner-dom0
+	install -m 755 tools/xenner-cleanup $(DESTDIR)$(BINDIR)/
+	chmod 755 $(DESTDIR)$(BINDIR)/xenner-dom0
+	cp -P $(BUILD)/lib/*.so* $(DESTDIR)$(XLIBDIR)/
+	for f in $(INSTALL_UNITS); do \
+		$(SUBST) $$f >$(DESTDIR)$(UNITDIR)/$${f#systemd/} || exit 1; done
+	for f in man/*.[158]; do \
+		install -m 644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/ || exit 1; done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(INSTALL_BINS)) \
+		xm xenner-dom0 xenner-cleanup)
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(INSTALL_SBINS)))
+	rm -rf $(DESTDIR)$(XLIBDIR)
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(INSTALL_UNITS)))
+	for f in man/*.[158]; do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f#man/}; done
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf build build-asan
 
-.PHONY: all build-all check asan format clean
+.PHONY: all build-all check asan bench format clean
 # Objects of the test kernels are intermediate files; keep them.
 .SECONDARY:
 
