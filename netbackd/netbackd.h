@@ -33,6 +33,8 @@
 /* Frames read from the tap per event before others get a turn. */
 #define NETBACK_RX_BATCH 64
 #define NETBACK_TX_BATCH 64
+/* Packets one tx event may take before other work gets a turn. */
+#define NETBACK_TX_BUDGET 1024
 
 struct netdev;
 struct netq;
@@ -66,8 +68,8 @@ extern struct netback nb;
 
 /* What the frontend can take, from its feature-* nodes. */
 struct netif_feat {
-	bool sg;	  /* multi-slot frames */
-	bool gso4, gso6;  /* GSO frames it receives */
+	bool sg;	   /* multi-slot frames */
+	bool gso4, gso6;   /* GSO frames it receives */
 	bool csum4, csum6; /* blank checksums it receives */
 };
 
@@ -80,7 +82,8 @@ struct netq {
 	evtchn_port_t tx_port, rx_port; /* equal without split channels */
 	int tap_fd;
 	struct event *tap_ev;
-	bool tap_waiting; /* tap_ev off: the rx ring lacks buffers */
+	struct event *tx_ev; /* tx_work continued from the event loop */
+	bool tap_waiting;    /* tap_ev off: the rx ring lacks buffers */
 	bool broken;
 	/* tap -> guest: one frame (virtio-net header first) */
 	uint8_t *rx_buf;
@@ -104,7 +107,7 @@ struct netdev {
 	bool seen;	/* still in xenstore at the last scan */
 	bool removed;	/* the toolstack removed the backend directory */
 	bool failed;	/* no tap: the device cannot work */
-	bool broken;	/* a ring was broken: Closing until the frontend resets */
+	bool broken; /* a ring was broken: Closing until the frontend resets */
 	bool connected;
 	bool host_ready; /* tap made, linked up, hotplug-status written */
 	int tap_fds[NETBACK_MAX_QUEUES]; /* [0] lives as long as the device */
@@ -132,6 +135,7 @@ void netif_break(struct netq *q, const char *ring, const char *why);
 
 /* tx.c */
 void tx_work(struct netq *q);
+void tx_continue(int fd, short what, void *arg);
 
 /* rx.c */
 void rx_work(struct netq *q);

@@ -5,13 +5,13 @@
 
 #include "netif-csum.h"
 
-#define ETH_HLEN      14
-#define ETH_P_IP      0x0800
-#define ETH_P_IPV6    0x86dd
-#define ETH_P_8021Q   0x8100
-#define PROTO_TCP     6
-#define PROTO_UDP     17
-#define IPV6_HLEN     40
+#define ETH_HLEN    14
+#define ETH_P_IP    0x0800
+#define ETH_P_IPV6  0x86dd
+#define ETH_P_8021Q 0x8100
+#define PROTO_TCP   6
+#define PROTO_UDP   17
+#define IPV6_HLEN   40
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -68,8 +68,7 @@ static int find_l4_v6(const uint8_t *f, size_t len, struct pkt_l4 *l4)
 		return -EINVAL;
 	next = f[l4->l3_off + 6];
 	/* Hop-by-hop, routing and destination options: skip them. */
-	for (int n = 0; n < 8 && (next == 0 || next == 43 || next == 60);
-	     n++) {
+	for (int n = 0; n < 8 && (next == 0 || next == 43 || next == 60); n++) {
 		if (len < off + 8)
 			return -EINVAL;
 		next = f[off];

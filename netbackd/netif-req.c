@@ -162,8 +162,8 @@ void netif_tx_respond(struct netif_tx_back *r, const struct netif_tx_pkt *p,
 			.status = p->slot[i].extra ? NETIF_RSP_NULL : status,
 		};
 
-		memcpy(&r->sring->ring[r->rsp_prod_pvt & (NETIF_TX_RING_SIZE -
-							   1)]
+		memcpy(&r->sring->ring[r->rsp_prod_pvt &
+				       (NETIF_TX_RING_SIZE - 1)]
 				.rsp,
 		       &rsp, sizeof(rsp));
 		r->rsp_prod_pvt++;
@@ -197,8 +197,7 @@ static bool push(RING_IDX *rsp_prod, RING_IDX *rsp_event, RING_IDX new)
 
 bool netif_tx_push(struct netif_tx_back *r)
 {
-	return push(&r->sring->rsp_prod, &r->sring->rsp_event,
-		    r->rsp_prod_pvt);
+	return push(&r->sring->rsp_prod, &r->sring->rsp_event, r->rsp_prod_pvt);
 }
 
 int netif_rx_avail(struct netif_rx_back *r, unsigned int want)
@@ -253,8 +252,7 @@ void netif_rx_respond_extra(struct netif_rx_back *r, RING_IDX idx,
 bool netif_rx_push(struct netif_rx_back *r)
 {
 	r->rsp_prod_pvt = r->req_cons;
-	return push(&r->sring->rsp_prod, &r->sring->rsp_event,
-		    r->rsp_prod_pvt);
+	return push(&r->sring->rsp_prod, &r->sring->rsp_event, r->rsp_prod_pvt);
 }
 
 unsigned int netif_rx_slots(unsigned int len, bool gso)

@@ -95,8 +95,7 @@ enum netif_tx_result {
 
 /*
  * Takes the next packet off the tx ring.  Every request is copied before
- * it is looked at; nothing is consumed on FATAL.  gso_ok: the backend
- * offered GSO (feature-gso-tcpv4/6).
+ * it is looked at; nothing is consumed on FATAL.
  */
 enum netif_tx_result netif_tx_fetch(struct netif_tx_back *r,
 				    struct netif_tx_pkt *p);

@@ -86,6 +86,8 @@ static void queue_free(struct netq *q)
 {
 	if (q->tap_ev)
 		event_free(q->tap_ev);
+	if (q->tx_ev)
+		event_free(q->tx_ev);
 	if (q->rx_port != q->tx_port)
 		port_unbind(q, q->rx_port);
 	port_unbind(q, q->tx_port);
@@ -173,7 +175,8 @@ static int queue_connect(struct netdev *dev, struct netq *q, const char *dir)
 	q->tap_fd = dev->tap_fds[q->idx];
 	q->tap_ev = event_new(nb.base, q->tap_fd, EV_READ | EV_PERSIST,
 			      rx_tap_event, q);
-	if (!q->tap_ev || event_add(q->tap_ev, NULL))
+	q->tx_ev = event_new(nb.base, -1, 0, tx_continue, q);
+	if (!q->tap_ev || !q->tx_ev || event_add(q->tap_ev, NULL))
 		return -ENOMEM;
 	return 0;
 }

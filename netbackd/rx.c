@@ -17,15 +17,17 @@
 #include "netbackd.h"
 #include "netif-csum.h"
 
-#define VHDR sizeof(struct virtio_net_hdr)
+#define VHDR	  sizeof(struct virtio_net_hdr)
 #define FRAME_MAX (65536 + 256)
 
 static struct ratelimit rx_rl = RATELIMIT_INIT(5, 10);
 
 static void drop(struct netq *q, const char *why)
 {
-	log_ratelimited(&rx_rl, XLOG_DEBUG, "%s: dropped a frame for the "
-			"guest: %s", q->dev->name, why);
+	log_ratelimited(&rx_rl, XLOG_DEBUG,
+			"%s: dropped a frame for the "
+			"guest: %s",
+			q->dev->name, why);
 	q->rx_drops++;
 }
 
@@ -49,8 +51,8 @@ static int read_frame(struct netq *q)
 }
 
 /* The rx flags of the frame; -EINVAL: the frontend cannot take it. */
-static int rx_flags(struct netq *q, const struct virtio_net_hdr *h,
-		    uint8_t *f, unsigned int len, uint8_t *gso)
+static int rx_flags(struct netq *q, const struct virtio_net_hdr *h, uint8_t *f,
+		    unsigned int len, uint8_t *gso)
 {
 	const struct netif_feat *ft = &q->dev->feat;
 	int flags = 0, ipv;

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "netbackd.h"
 #include "netif-csum.h"
 
@@ -42,10 +44,9 @@ static int gather(struct netq *q, const struct netif_tx_pkt *p, uint8_t *buf)
 	}
 	for (unsigned int i = 0; i < p->nr_segs; i++) {
 		if (seg[i].status != GNTST_okay) {
-			log_ratelimited(&tx_rl, XLOG_WARN,
-					"%s: tx grant %u: status %d",
-					q->dev->name, p->seg[i].gref,
-					seg[i].status);
+			log_ratelimited(
+				&tx_rl, XLOG_WARN, "%s: tx grant %u: status %d",
+				q->dev->name, p->seg[i].gref, seg[i].status);
 			return -EFAULT;
 		}
 	}
@@ -78,8 +79,8 @@ static int offloads(const struct netif_tx_pkt *p, uint8_t *f,
 		/* Some frontends send GSO without csum_blank: fix it up. */
 		if (!(p->flags & NETTXF_csum_blank))
 			pkt_set_pseudo_csum(f, p->len, &l4);
-		h->gso_type =
-			v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+		h->gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4
+				 : VIRTIO_NET_HDR_GSO_TCPV6;
 		h->gso_size = p->gso_size;
 		h->hdr_len = l4.l4_off + l4.l4_hdr;
 	}
@@ -156,5 +157,19 @@ void tx_work(struct netq *q)
 		/* Give the slots back as we go on a busy ring. */
 		if (++n % NETBACK_TX_BATCH == 0)
 			notify(q);
+		/* A guest that never stops sending must not starve the
+		 * other vifs: carry on from the event loop. */
+		if (n == NETBACK_TX_BUDGET) {
+			notify(q);
+			event_active(q->tx_ev, EV_TIMEOUT, 0);
+			return;
+		}
 	}
+}
+
+void tx_continue(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tx_work(arg);
 }

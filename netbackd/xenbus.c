@@ -160,8 +160,8 @@ static int host_setup(struct netdev *dev)
 		}
 		strcpy(dev->ifname, vifname);
 	} else if ((size_t)snprintf(dev->ifname, sizeof(dev->ifname),
-				    "vif%u.%u", dev->domid, dev->devid) >=
-		   sizeof(dev->ifname)) {
+				    "vif%u.%u", dev->domid,
+				    dev->devid) >= sizeof(dev->ifname)) {
 		log_err("%s: interface name too long", dev->name);
 		goto out;
 	}

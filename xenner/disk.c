@@ -64,6 +64,7 @@ void disk_parse(struct xenner_config *c, const char *arg)
 		bad(arg, d->ro ? "not readable" : "not writable (use ,ro?)");
 	/* blkbackd opens it by this name from another directory */
 	d->path = realpath(d->path, NULL);
+	free(opts); /* d->path was inside it; vdev is a copy */
 	if (!d->path)
 		bad(arg, strerror(errno));
 	c->nr_disks++;

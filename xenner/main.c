@@ -34,8 +34,11 @@ static void usage(FILE *out)
 		"  -smp N            number of vCPUs (default 1, at most %d)\n"
 		"  -name NAME        domain name (default: xenner-<pid>)\n"
 		"  -disk PATH[,vdev=xvda][,ro]  a virtual disk (blkbackd serves it)\n"
+		"  -net tap[,mac=M][,bridge=BR]  a network interface (netbackd\n"
+		"                    serves it with a tap vif<domid>.<n>)\n"
 		"  -console WHERE    stdio (default: the guest console on this\n"
 		"                    terminal, Ctrl-] stops the guest) or xenconsoled\n"
+		"  -keep-vmcore PATH keep the guest's memory there at exit\n"
 		"  -stats            print emu's counters at exit\n"
 		"  -loglevel LEVEL   err, warn, info (default) or debug\n"
 		"  -help             this text\n\n"
@@ -98,6 +101,8 @@ static void parse_args(struct xenner_config *c, int argc, char **argv)
 			c->name = need_arg(argc, argv, &i);
 		else if (!strcmp(a, "-disk"))
 			disk_parse(c, need_arg(argc, argv, &i));
+		else if (!strcmp(a, "-net"))
+			net_parse(c, need_arg(argc, argv, &i));
 		else if (!strcmp(a, "-console")) {
 			const char *w = need_arg(argc, argv, &i);
 
@@ -108,7 +113,9 @@ static void parse_args(struct xenner_config *c, int argc, char **argv)
 						"xenconsoled, not '%s'\n", w);
 				exit(XENNER_EXIT_ERROR);
 			}
-		} else if (!strcmp(a, "-stats"))
+		} else if (!strcmp(a, "-keep-vmcore"))
+			c->keep_vmcore = need_arg(argc, argv, &i);
+		else if (!strcmp(a, "-stats"))
 			c->stats = true;
 		else if (!strcmp(a, "-loglevel")) {
 			int l = log_level_parse(need_arg(argc, argv, &i));
@@ -220,16 +227,19 @@ static void wait_for_end(struct xenner *x, int sfd)
 	time_t shutdown_deadline = 0;
 
 	while (!atomic_load(&x->stopping)) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = x->stop_fd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = x->evc.event_fd, .events = POLLIN },
+			{ .fd = x->control_fd, .events = POLLIN },
 		};
 		struct signalfd_siginfo si;
 
-		if (poll(p, 3, shutdown_deadline ? 1000 : -1) < 0 &&
+		if (poll(p, 4, shutdown_deadline ? 1000 : -1) < 0 &&
 		    errno != EINTR)
 			break;
+		if (p[3].revents & POLLIN)
+			control_serve(x); /* pause, unpause */
 		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGUSR1) {
 				stats_print(x, stderr);
@@ -275,6 +285,9 @@ int main(int argc, char **argv)
 		.console_rl = RATELIMIT_INIT(5, 10),
 		.console_lock = PTHREAD_MUTEX_INITIALIZER,
 		.evc_lock = PTHREAD_MUTEX_INITIALIZER,
+		.control_fd = -1,
+		.pause_lock = PTHREAD_MUTEX_INITIALIZER,
+		.pause_cond = PTHREAD_COND_INITIALIZER,
 	};
 	struct xenner *x = &xen;
 	char err[256];
@@ -324,6 +337,8 @@ int main(int argc, char **argv)
 			 x->cfg.nr_vcpus > 1 ? "s" : "", x->cfg.kernel);
 		rc = xenstore_introduce(x);
 		if (!rc)
+			rc = control_start(x);
+		if (!rc)
 			rc = console_start(x);
 		/* all of them: emu keeps a vCPU parked until VCPUOP_up */
 		for (unsigned i = 0; !rc && i < x->cfg.nr_vcpus; i++)
@@ -334,6 +349,7 @@ int main(int argc, char **argv)
 	else
 		vcpus_stop(x, XENNER_EXIT_ERROR);
 	vcpus_join(x);
+	control_stop(x);
 	console_stop(x);
 	xenstore_release(x); /* uses the vmcore's note */
 	status = atomic_load(&x->exit_status);
@@ -342,12 +358,23 @@ int main(int argc, char **argv)
 		stats_print(x, stderr);
 	kvm_close_vm(x);
 	if (x->vmcore.fd >= 0) {
+		/* the toolstack keeps a crashed guest's memory (preserve) */
+		if (x->cfg.keep_vmcore && x->boot &&
+		    !rename(x->vmcore.path, x->cfg.keep_vmcore))
+			log_info("domain %u: memory kept in %s", x->domid,
+				 x->cfg.keep_vmcore);
+		else if (x->cfg.keep_vmcore && x->boot)
+			log_err("cannot keep the vmcore as %s: %s",
+				x->cfg.keep_vmcore, strerror(errno));
 		unlink(x->vmcore.path);
 		vmcore_close(&x->vmcore);
 	}
 	emu_memory_destroy(x);
 	dom0_disconnect(x);
 	pv_kernel_free(&x->kernel);
+	/* -disk: realpath()s */
+	for (unsigned i = 0; i < x->cfg.nr_disks; i++)
+		free(x->cfg.disks[i].path);
 	if (sfd >= 0)
 		close(sfd);
 	if (x->stop_fd >= 0)

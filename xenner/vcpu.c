@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xen/sched.h>
@@ -170,6 +171,18 @@ static bool handle_exit(struct vcpu *v)
 	return false;
 }
 
+/* Paused by the toolstack: wait here, outside KVM_RUN, until resumed. */
+static void vcpu_park(struct xenner *x)
+{
+	pthread_mutex_lock(&x->pause_lock);
+	x->nr_parked++;
+	pthread_cond_broadcast(&x->pause_cond);
+	while (x->paused && !atomic_load(&x->stopping))
+		pthread_cond_wait(&x->pause_cond, &x->pause_lock);
+	x->nr_parked--;
+	pthread_mutex_unlock(&x->pause_lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -180,6 +193,8 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	while (!atomic_load(&x->stopping)) {
+		if (__atomic_load_n(&x->paused, __ATOMIC_ACQUIRE))
+			vcpu_park(x);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
@@ -205,6 +220,7 @@ static void on_kick(int sig)
 int vcpu_start(struct vcpu *v)
 {
 	struct sigaction sa = { .sa_handler = on_kick };
+	char name[16];
 	int rc;
 
 	sigaction(SIG_KICK, &sa, NULL);
@@ -214,6 +230,9 @@ int vcpu_start(struct vcpu *v)
 		return -rc;
 	}
 	v->started = true;
+	/* xenner-xm vcpu-list finds the vCPU threads by name */
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	pthread_setname_np(v->thread, name);
 	return 0;
 }
 
@@ -231,6 +250,10 @@ void vcpus_stop(struct xenner *x, int status)
 		v->run->immediate_exit = 1;
 		pthread_kill(v->thread, SIG_KICK);
 	}
+	/* paused vCPU threads wake up and see `stopping` */
+	pthread_mutex_lock(&x->pause_lock);
+	pthread_cond_broadcast(&x->pause_cond);
+	pthread_mutex_unlock(&x->pause_lock);
 	if (!was) {
 		uint64_t one = 1;
 
@@ -239,6 +262,47 @@ void vcpus_stop(struct xenner *x, int status)
 			log_err("cannot wake the main thread: %s",
 				strerror(errno));
 	}
+}
+
+int vcpus_pause(struct xenner *x, bool pause)
+{
+	struct timespec deadline;
+	unsigned started = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; i < x->cfg.nr_vcpus; i++)
+		started += x->vcpus[i].started;
+	pthread_mutex_lock(&x->pause_lock);
+	__atomic_store_n(&x->paused, pause, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&x->pause_cond);
+	pthread_mutex_unlock(&x->pause_lock);
+	for (unsigned i = 0; pause && i < x->cfg.nr_vcpus; i++) {
+		struct vcpu *v = &x->vcpus[i];
+
+		if (!v->started)
+			continue;
+		v->run->immediate_exit = 1;
+		pthread_kill(v->thread, SIG_KICK);
+	}
+	/* pause returns when no vCPU runs guest code any more */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	pthread_mutex_lock(&x->pause_lock);
+	while (pause && x->nr_parked < started && !atomic_load(&x->stopping) &&
+	       !rc)
+		rc = pthread_cond_timedwait(&x->pause_cond, &x->pause_lock,
+					    &deadline);
+	pthread_mutex_unlock(&x->pause_lock);
+	if (rc)
+		log_err("domain %u: vCPUs did not stop: %s", x->domid,
+			strerror(rc));
+	x->vmcore.dom->state = pause ? VMCORE_STATE_PAUSED
+				     : VMCORE_STATE_RUNNING;
+	pthread_mutex_lock(&x->evc_lock);
+	evtchn_client_set_state(&x->evc, pause ? EVTCHND_DOMF_PAUSED
+					       : EVTCHND_DOMF_RUNNING);
+	pthread_mutex_unlock(&x->evc_lock);
+	return rc ? -rc : 0;
 }
 
 /* SIGUSR1: each running vCPU logs its registers (KVM_RUN must stop). */

@@ -50,6 +50,13 @@ struct xenner_disk {
 	bool ro;
 };
 
+#define XENNER_MAX_NICS 8
+
+struct xenner_nic {
+	char mac[18]; /* "00:16:3e:xx:xx:xx" */
+	char bridge[16];
+};
+
 struct xenner_config {
 	const char *kernel;
 	const char *initrd;
@@ -61,6 +68,9 @@ struct xenner_config {
 	bool console_xenconsoled; /* else xenner's stdio is the console */
 	struct xenner_disk disks[XENNER_MAX_DISKS];
 	unsigned nr_disks;
+	struct xenner_nic nics[XENNER_MAX_NICS]; /* -net, served by netbackd */
+	unsigned nr_nics;
+	const char *keep_vmcore; /* -keep-vmcore: rename it there at exit */
 };
 
 struct xenner {
@@ -103,6 +113,13 @@ struct xenner {
 	pthread_mutex_t console_lock;
 	/* events.c: x->evc is used by the main and the vCPU threads */
 	pthread_mutex_t evc_lock;
+	/* control.c: the toolstack's socket; vcpu.c: pausing */
+	int control_fd;
+	char control_path[108];
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	bool paused;
+	unsigned nr_parked; /* vCPU threads waiting in the pause */
 };
 
 /* kvm.c */
@@ -134,6 +151,9 @@ int vcpu_start(struct vcpu *v);
 void vcpus_stop(struct xenner *x, int status);
 void vcpus_join(struct xenner *x);
 void vcpus_dump(struct xenner *x);
+/* Stops (true) or resumes the vCPU threads; waits until they are parked.
+ * Marks the domain paused in evtchnd and the vmcore. */
+int vcpus_pause(struct xenner *x, bool pause);
 /* Exit status for a SHUTDOWN_* reason, -1 for one xenner cannot honour. */
 int shutdown_status(uint64_t reason);
 
@@ -158,6 +178,11 @@ void disk_parse(struct xenner_config *c, const char *arg);
 int disk_write_nodes(struct xenner *x, xs_transaction_t t);
 void disk_remove_nodes(struct xenner *x);
 
+/* net.c: -net */
+void net_parse(struct xenner_config *c, const char *arg);
+int net_write_nodes(struct xenner *x, xs_transaction_t t);
+void net_remove_nodes(struct xenner *x);
+
 /* xenstore.c */
 int xenstore_introduce(struct xenner *x);
 int xenstore_request_shutdown(struct xenner *x, const char *how);
@@ -167,6 +192,10 @@ void xenstore_release(struct xenner *x);
 int console_start(struct xenner *x);
 void console_stop(struct xenner *x);
 
+/* control.c: $XENNER_RUNDIR/control.<domid> for xenner-xm */
+int control_start(struct xenner *x);
+void control_serve(struct xenner *x);
+void control_stop(struct xenner *x);
 /* stats.c */
 void stats_print(struct xenner *x, FILE *out);
 

@@ -101,14 +101,10 @@ int ring_bad(struct nf_vif *v, const char *kind)
 		return kick_and_status(v, q);
 	}
 	if (!strcmp(kind, "big")) {
-		/* 65535 bytes announced, 2 x 40000 more in the slots. */
+		/* 65535 bytes announced, 16 full pages after the first. */
 		data(q, 0, 65535, NETTXF_more_data);
-		data(q, 0, 4000, NETTXF_more_data);
-		r = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt - 1);
-		r->size = 40000;
-		data(q, 0, 4000, 0);
-		r = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt - 1);
-		r->size = 40000;
+		for (int i = 1; i <= 16; i++)
+			data(q, 0, 4096, i < 16 ? NETTXF_more_data : 0);
 		return kick_and_status(v, q);
 	}
 	if (!strcmp(kind, "slots19")) {
@@ -122,13 +118,12 @@ int ring_bad(struct nf_vif *v, const char *kind)
 	}
 	if (!strcmp(kind, "offset")) {
 		data(q, 4000, 200, 0);
-	}
-	else if (!strcmp(kind, "slots"))
+	} else if (!strcmp(kind, "slots")) {
 		chain(q, 25);
-	else if (!strcmp(kind, "extra")) {
+	} else if (!strcmp(kind, "extra")) {
 		data(q, 0, 100, NETTXF_extra_info);
 		extra(q, 9, 0);
-	} else if (!strcmp(kind, "ring"))
+	} else if (!strcmp(kind, "ring")) {
 		q->tx.req_prod_pvt += 1000;
 	} else {
 		printf("ERROR unknown kind %s\n", kind);

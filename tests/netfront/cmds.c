@@ -225,7 +225,8 @@ static int cmd_recv_tcp(struct nf_vif *v, char **w)
 			return 0;
 		}
 		for (unsigned int j = 0; j < pl; j++) {
-			if (rxf.data[off + hl + j] != nf_pattern(seq + j, seed)) {
+			if (rxf.data[off + hl + j] !=
+			    nf_pattern(seq + j, seed)) {
 				printf("MISMATCH at %u\n", seq + j);
 				return 0;
 			}
@@ -316,7 +317,8 @@ static int cmd_bench(struct nf_vif *v, unsigned int secs, const char *what)
 		memcpy(v->dmac, "\x02\x00\x00\x00\x00\x01", 6);
 	if (gso) {
 		len = frame_tcp(v, txf, 9, 1000, 60000, 1);
-		o = (struct nf_txopt){.slots = 16, .blank = true,
+		o = (struct nf_txopt){.slots = 16,
+				      .blank = true,
 				      .gso_size = 1448,
 				      .gso_type = XEN_NETIF_GSO_TYPE_TCPV4};
 	} else {
@@ -413,11 +415,10 @@ int cmd_run(char *line)
 		return 0;
 	}
 	if (!strcmp(w[0], "connect"))
-		return vif_connect(v, opt_val(w, n, "queues", 1),
-				   has_word(w, n, "split"),
-				   !has_word(w, n, "nosg"),
-				   !has_word(w, n, "nogso"),
-				   !has_word(w, n, "nocsum"));
+		return vif_connect(
+			v, opt_val(w, n, "queues", 1), has_word(w, n, "split"),
+			!has_word(w, n, "nosg"), !has_word(w, n, "nogso"),
+			!has_word(w, n, "nocsum"));
 	if (!v->connected && strcmp(w[0], "remove") &&
 	    strcmp(w[0], "wait-reconnect") && strcmp(w[0], "reboot")) {
 		printf("ERROR not connected\n");

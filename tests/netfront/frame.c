@@ -124,8 +124,8 @@ unsigned int frame_icmp_echo(struct nf_vif *v, uint8_t *f, uint16_t seq,
 	return ETH_HLEN + IP_HLEN + 8 + len;
 }
 
-int frame_check(struct nf_frame *fr, unsigned int *l4_off,
-		unsigned int *l4_len, const char **why)
+int frame_check(struct nf_frame *fr, unsigned int *l4_off, unsigned int *l4_len,
+		const char **why)
 {
 	uint8_t *f = fr->data, *ip = f + ETH_HLEN;
 	unsigned int iplen, ihl;
@@ -150,8 +150,8 @@ int frame_check(struct nf_frame *fr, unsigned int *l4_off,
 	*l4_off = ETH_HLEN + ihl;
 	*l4_len = iplen - ihl;
 	if (ip[9] != 6 && ip[9] != 17) {
-		if (ip[9] == 1 && csum_fold(csum_add(0, f + *l4_off,
-						     *l4_len)) != 0xffff) {
+		if (ip[9] == 1 &&
+		    csum_fold(csum_add(0, f + *l4_off, *l4_len)) != 0xffff) {
 			*why = "bad ICMP checksum";
 			return -1;
 		}

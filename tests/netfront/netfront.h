@@ -154,7 +154,7 @@ unsigned int frame_icmp_echo(struct nf_vif *v, uint8_t *f, uint16_t seq,
  * Checks an IPv4 frame's header and L4 checksums (completing a blank one
  * first).  Returns the IP protocol, or -1 with *why set.
  */
-int frame_check(struct nf_frame *fr, unsigned int *l4_off,
-		unsigned int *l4_len, const char **why);
+int frame_check(struct nf_frame *fr, unsigned int *l4_off, unsigned int *l4_len,
+		const char **why);
 
 #endif

@@ -291,7 +291,8 @@ static int rx_one(struct nf_queue *q, struct nf_frame *fr)
 			fr->flags = rsp.flags;
 		if (rsp.status < 0) {
 			fr->error = true;
-		} else if (rsp.offset + rsp.status > VMCORE_PAGE_SIZE ||
+		} else if (rsp.offset + (unsigned int)rsp.status >
+				   VMCORE_PAGE_SIZE ||
 			   fr->len + rsp.status > NF_FRAME_MAX) {
 			fr->error = true;
 		} else {

@@ -199,7 +199,8 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 	}
 	if (!queues || queues > NF_MAX_QUEUES ||
 	    queues > read_num(v->be, "multi-queue-max-queues", 1) ||
-	    (split && read_num(v->be, "feature-split-event-channels", 0) != 1) ||
+	    (split &&
+	     read_num(v->be, "feature-split-event-channels", 0) != 1) ||
 	    read_num(v->be, "feature-rx-copy", 0) != 1) {
 		printf("ERROR backend does not offer %u queues%s\n", queues,
 		       split ? ", split channels" : "");
@@ -237,9 +238,21 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 			snprintf(dir, sizeof(dir), "%s", v->fe);
 		ret = write_queue(v, q, dir);
 	}
-	if (queues > 1)
+	if (queues > 1) {
 		ret |= xsp(XBT_NULL, v->fe, "multi-queue-num-queues", "%u",
 			   queues);
+	} else {
+		/* What an earlier connection with more queues left. */
+		char path[192];
+
+		snprintf(path, sizeof(path), "%s/multi-queue-num-queues",
+			 v->fe);
+		xs_rm(nf.xs, XBT_NULL, path);
+		for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
+			snprintf(path, sizeof(path), "%s/queue-%u", v->fe, i);
+			xs_rm(nf.xs, XBT_NULL, path);
+		}
+	}
 	ret |= xsp(XBT_NULL, v->fe, "request-rx-copy", "1");
 	ret |= xsp(XBT_NULL, v->fe, "feature-rx-notify", "1");
 	ret |= xsp(XBT_NULL, v->fe, "feature-sg", "%d", v->sg);
@@ -292,14 +305,15 @@ int vif_disconnect(struct nf_vif *v)
 /* A rebooted guest starts over at Initialising without closing first. */
 int vif_reboot(struct nf_vif *v)
 {
+	unsigned int nq = v->nq ? v->nq : 1;
+
 	fe_state(v, XenbusStateInitialising);
 	if (vif_wait_be(v, 1u << XenbusStateInitWait, nf.timeout_ms) < 0) {
 		printf("ERROR backend did not go to InitWait\n");
 		return -1;
 	}
 	queues_free(v, false);
-	return vif_connect(v, v->nq ? v->nq : 1, v->split, v->sg, v->gso,
-			   v->csum);
+	return vif_connect(v, nq, v->split, v->sg, v->gso, v->csum);
 }
 
 /*

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A helper kernel for the toolstack tests (tests/e2e/xm-*.sh), not run by
+ * guest-kernels.sh: a guest that cooperates like Linux does.  It says
+ * hello on its PV console ring, echoes what it reads there, follows
+ * control/shutdown in xenstore (poweroff, halt, reboot, crash) and ends by
+ * itself after secs=N seconds (default 30) with end=poweroff|reboot|crash
+ * from its command line.
+ */
+#include <xen/io/console.h>
+#include <xen/io/xs_wire.h>
+
+#include "evtlib.h"
+
+static struct xenstore_domain_interface *xs;
+static struct xencons_interface *cons;
+static char xs_page[4096] __attribute__((aligned(4096)));
+static char cons_page[4096] __attribute__((aligned(4096)));
+
+static void map(void *va, uint64_t mfn)
+{
+	CHECK_EQ(hypercall(__HYPERVISOR_update_va_mapping, (uint64_t)va,
+			   (mfn << 12) | 0x67, UVMF_INVLPG, 0, 0),
+		 0);
+}
+
+static void notify(unsigned port)
+{
+	struct evtchn_send s = {.port = port};
+
+	evtchn_op(EVTCHNOP_send, &s);
+}
+
+static void ring_write(const void *data, unsigned len)
+{
+	const char *p = data;
+
+	while (len) {
+		XENSTORE_RING_IDX prod = xs->req_prod;
+
+		if (prod - xs->req_cons >= XENSTORE_RING_SIZE) {
+			notify(start_info->store_evtchn);
+			continue;
+		}
+		xs->req[MASK_XENSTORE_IDX(prod)] = *p++;
+		__atomic_store_n(&xs->req_prod, prod + 1, __ATOMIC_RELEASE);
+		len--;
+	}
+	notify(start_info->store_evtchn);
+}
+
+static bool ring_read(void *data, unsigned len)
+{
+	char *p = data;
+	uint64_t end = now() + 5000 * MS;
+
+	while (len) {
+		XENSTORE_RING_IDX c = xs->rsp_cons;
+
+		if (__atomic_load_n(&xs->rsp_prod, __ATOMIC_ACQUIRE) == c) {
+			if (now() > end)
+				return false;
+			continue;
+		}
+		*p++ = xs->rsp[MASK_XENSTORE_IDX(c)];
+		__atomic_store_n(&xs->rsp_cons, c + 1, __ATOMIC_RELEASE);
+		len--;
+	}
+	notify(start_info->store_evtchn);
+	return true;
+}
+
+/* One request; the reply type (-1 on a broken ring), payload in buf. */
+static int xs_request(unsigned type, const char *a, const char *b, char *buf,
+		      unsigned size)
+{
+	static unsigned req_id;
+	struct xsd_sockmsg m = {.type = type, .req_id = ++req_id};
+	unsigned la = strlen(a) + 1, lb = b ? strlen(b) : 0;
+
+	m.len = la + lb;
+	ring_write(&m, sizeof(m));
+	ring_write(a, la);
+	if (b)
+		ring_write(b, lb);
+	if (!ring_read(&m, sizeof(m)) || m.len >= size ||
+	    !ring_read(buf, m.len))
+		return -1;
+	buf[m.len] = '\0';
+	return m.type;
+}
+
+static void cons_write(const char *s, unsigned len)
+{
+	for (unsigned i = 0; i < len; i++) {
+		if (!WAIT_FOR(cons->out_prod - cons->out_cons <
+				      sizeof(cons->out),
+			      1000 * MS))
+			return; /* nobody reads: drop */
+		cons->out[MASK_XENCONS_IDX(cons->out_prod, cons->out)] = s[i];
+		__atomic_store_n(&cons->out_prod, cons->out_prod + 1,
+				 __ATOMIC_RELEASE);
+	}
+	notify(start_info->console.domU.evtchn);
+}
+
+static void cons_echo(void)
+{
+	char buf[64];
+	unsigned n = 0;
+
+	while (cons->in_cons !=
+		       __atomic_load_n(&cons->in_prod, __ATOMIC_ACQUIRE) &&
+	       n < sizeof(buf)) {
+		buf[n++] = cons->in[MASK_XENCONS_IDX(cons->in_cons, cons->in)];
+		__atomic_store_n(&cons->in_cons, cons->in_cons + 1,
+				 __ATOMIC_RELEASE);
+	}
+	if (n) {
+		notify(start_info->console.domU.evtchn);
+		cons_write(buf, n);
+	}
+}
+
+/* The value of "key=" on the command line, or def. */
+static unsigned long cmdline_num(const char *key, unsigned long def)
+{
+	const char *p = (const char *)start_info->cmd_line;
+	unsigned kl = strlen(key);
+
+	for (; *p; p++) {
+		unsigned long v = 0;
+
+		if ((p != (const char *)start_info->cmd_line && p[-1] != ' ') ||
+		    memcmp(p, key, kl) || p[kl] != '=')
+			continue;
+		for (p += kl + 1; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (*p - '0');
+		return v;
+	}
+	return def;
+}
+
+static bool cmdline_has(const char *word)
+{
+	const char *p = (const char *)start_info->cmd_line;
+	unsigned wl = strlen(word);
+
+	for (; *p; p++)
+		if ((p == (const char *)start_info->cmd_line || p[-1] == ' ') &&
+		    !memcmp(p, word, wl) && (p[wl] == ' ' || !p[wl]))
+			return true;
+	return false;
+}
+
+static unsigned reason_of(const char *s)
+{
+	if (!memcmp(s, "reboot", 7))
+		return SHUTDOWN_reboot;
+	if (!memcmp(s, "crash", 6))
+		return SHUTDOWN_crash;
+	if (!memcmp(s, "poweroff", 9) || !memcmp(s, "halt", 5))
+		return SHUTDOWN_poweroff;
+	return ~0u;
+}
+
+void test_main(void)
+{
+	struct evtchn_bind_virq bv = {.virq = VIRQ_TIMER};
+	char buf[256], line[160];
+	unsigned reason = SHUTDOWN_poweroff, tick = 0;
+	uint64_t end;
+
+	events_setup();
+	CHECK_EQ(evtchn_op(EVTCHNOP_bind_virq, &bv), 0);
+	events_on();
+	xs = (void *)xs_page;
+	cons = (void *)cons_page;
+	map(xs, start_info->store_mfn);
+	map(cons, start_info->console.domU.mfn);
+	if (xs_request(XS_READ, "name", NULL, buf, sizeof(buf)) != XS_READ)
+		buf[0] = '\0';
+	snprintf(line, sizeof(line), "hk-xm: %s is up (%s)\r\n", buf,
+		 (const char *)start_info->cmd_line);
+	cons_write(line, strlen(line));
+	printf("%s", line);
+	if (cmdline_has("end=reboot"))
+		reason = SHUTDOWN_reboot;
+	else if (cmdline_has("end=crash"))
+		reason = SHUTDOWN_crash;
+	end = now() + cmdline_num("secs", 30) * 1000 * MS;
+	while (now() < end) {
+		sched_op(SCHEDOP_block, NULL);
+		cons_echo();
+		if (++tick % 10)
+			continue;
+		/* as Linux's xenbus watch, polled: the toolstack's request */
+		if (xs_request(XS_READ, "control/shutdown", NULL, buf,
+			       sizeof(buf)) == XS_READ &&
+		    reason_of(buf) != ~0u) {
+			reason = reason_of(buf);
+			xs_request(XS_WRITE, "control/shutdown", "", buf,
+				   sizeof(buf));
+			snprintf(line, sizeof(line), "hk-xm: asked to %s\r\n",
+				 reason == SHUTDOWN_reboot  ? "reboot"
+				 : reason == SHUTDOWN_crash ? "crash"
+							    : "power off");
+			cons_write(line, strlen(line));
+			break;
+		}
+	}
+	shutdown(reason);
+}
