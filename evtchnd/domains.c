@@ -115,10 +115,23 @@ int domain_create(const struct evtchnd_dominfo *info, struct conn *owner,
 	if (nr_vcpus > EVTCHND_MAX_VCPUS || domid > EVTCHND_MAX_DOMID)
 		return -EINVAL;
 	if (domid == 0) {
-		for (domid = 1; domid <= EVTCHND_MAX_DOMID && doms[domid];)
-			domid++;
-		if (domid > EVTCHND_MAX_DOMID)
+		/*
+		 * As Xen: the next free id after the last one handed out,
+		 * wrapping, so that a domain recreated at once does not get
+		 * its predecessor's id (xenconsoled and xenstored may still be
+		 * cleaning that one up).
+		 */
+		static uint32_t last;
+		uint32_t n;
+
+		for (n = 0; n < EVTCHND_MAX_DOMID; n++) {
+			domid = (last + n) % EVTCHND_MAX_DOMID + 1;
+			if (!doms[domid])
+				break;
+		}
+		if (n == EVTCHND_MAX_DOMID)
 			return -ENOSPC;
+		last = domid;
 	} else if (doms[domid]) {
 		return -EEXIST;
 	}

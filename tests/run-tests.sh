@@ -31,13 +31,23 @@ for t in "${tests[@]}"; do
 	log="$logdir/$name.log"
 	start=$(date +%s)
 	# a script may ask for more time: a "# test-timeout: SECONDS" line
-	limit=$TIMEOUT
+	limit=$TIMEOUT retries=0
 	if [[ "$t" == *.sh ]]; then
 		l=$(sed -n 's/^# test-timeout: \([0-9]*\)$/\1/p' "$t" | head -n 1)
 		[ -n "$l" ] && limit=$l
+		# known-flaky tests may ask for one more try; it is reported
+		r=$(sed -n 's/^# test-retries: \([0-9]*\)$/\1/p' "$t" | head -n 1)
+		[ -n "$r" ] && retries=$r
 	fi
 	timeout -k 10 "$limit" "$t" >"$log" 2>&1
 	rc=$?
+	while [ $rc != 0 ] && [ $rc != 77 ] && [ "$retries" -gt 0 ]; do
+		echo "FLAKY $name failed (rc=$rc), trying again; first log:"
+		tail -n 5 "$log" | sed 's/^/    /'
+		retries=$((retries - 1))
+		timeout -k 10 "$limit" "$t" >"$log" 2>&1
+		rc=$?
+	done
 	secs=$(($(date +%s) - start))
 	case $rc in
 	0) pass=$((pass + 1)); echo "PASS $name (${secs}s)" ;;

@@ -20,7 +20,8 @@
  * message per port is ever queued.
  *
  * HELLO with EVTCHND_HELLO_CREATE creates a new domain (domid in info.domid,
- * 0 = the lowest free id >= 1) owned by this connection.  When the owner
+ * 0 = the next free id after the last one given, as Xen does) owned by this
+ * connection.  When the owner
  * disconnects or sends DOMAIN_DESTROY, the domain's ports are closed (the
  * peers' interdomain ports fall back to unbound, as on Xen) and
  * VIRQ_DOM_EXC is raised in domain 0.  Domain 0 always exists.
