@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config git
 xen-utils-4.17 xenstore-utils libxen-dev
 libevent-dev libaio-dev uuid-dev libcmocka-dev libnl-route-3-dev
 zlib1g-dev liblzma-dev liblz4-dev libzstd-dev
-busybox-static cpio binutils gdb mandoc procps psmisc iproute2"
+busybox-static cpio binutils gdb mandoc procps psmisc iproute2
+e2fsprogs python3 bsdutils"
 
 missing=""
 for p in $PKGS; do
