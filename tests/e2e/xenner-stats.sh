@@ -18,9 +18,12 @@ line=$("$STATS" | grep '^idler ')
 set -- $line
 [ "$3" = 1 ] || fail "vCPUs column: '$line'"
 id=$2
-detail=$("$STATS" -d "$id") || fail "xenner-stats -d $id"
-echo "$detail" | grep -Eq "hypercall sched_op +[1-9]" || fail "no sched_op in: $detail"
-echo "$detail" | grep -Eq "VIRQ_TIMER raised +[1-9]" || fail "no timer in: $detail"
+"$STATS" -d "$id" >/dev/null || fail "xenner-stats -d $id"
+# listed as soon as its files exist; the guest may not have run yet
+wait_until "'$STATS' -d $id | grep -Eq 'hypercall sched_op +[1-9]'" 100 ||
+	fail "no sched_op in: $("$STATS" -d "$id")"
+wait_until "'$STATS' -d $id | grep -Eq 'VIRQ_TIMER raised +[1-9]'" 100 ||
+	fail "no timer in: $("$STATS" -d "$id")"
 "$STATS" -w 0.2 -n 2 | grep -q "entries/s" || fail "-w shows no rates"
 "$STATS" -d 999 2>/dev/null && fail "-d of a missing domain succeeded"
 "$STATS" -x 2>/dev/null; [ $? = 2 ] || fail "bad option not refused"
