@@ -6,9 +6,9 @@
 # cut into checked segments at a frontend without GSO, and whole at one
 # with it), multi-queue with split event channels, reconnects and
 # reboots, and hostile requests that get errors or close only their vif.
-# A UDP echo with a blank checksum times out now and then (1 in ~4 runs
+# A UDP echo with a blank checksum times out now and then (1 in ~3 runs
 # under load); being chased in the netbackd issue.
-# test-retries: 1
+# test-retries: 2
 . "$(dirname "$0")/netbackd-lib.sh"
 R=$XENNER_RUNDIR
 nsx ip link add xbr0 type bridge
