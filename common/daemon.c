@@ -29,10 +29,23 @@ void daemon_write_pidfile(const char *path, const char *prog)
 	close(fd);
 }
 
+void daemon_detach_stdio(bool syslog)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	/* Without syslog, stderr is where the log goes: keep it. */
+	if (syslog)
+		dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
 void daemon_detach(bool syslog)
 {
 	pid_t pid = fork();
-	int fd;
 
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
@@ -41,13 +54,5 @@ void daemon_detach(bool syslog)
 	setsid();
 	if (chdir("/"))
 		die("chdir /: %s", strerror(errno));
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		/* Without syslog, stderr is where the log goes: keep it. */
-		if (syslog)
-			dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
+	daemon_detach_stdio(syslog);
 }

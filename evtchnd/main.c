@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "xenner/daemon.h"
 #include "xenner/rundir.h"
 #include "evtchnd.h"
 
@@ -108,20 +109,6 @@ static int daemonize(void)
 	return pfd[1];
 }
 
-static void detach_stdio(bool syslog)
-{
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	dup2(fd, STDIN_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	/* Without syslog, stderr is where the log goes: keep it. */
-	if (syslog)
-		dup2(fd, STDERR_FILENO);
-	close(fd);
-}
-
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
@@ -178,7 +165,7 @@ int main(int argc, char **argv)
 
 	log_info("listening on %s, xenstored port %d", sock, port);
 	if (ready >= 0) {
-		detach_stdio(o.syslog);
+		daemon_detach_stdio(o.syslog);
 		if (write(ready, "\1", 1) != 1)
 			log_warn("cannot report readiness");
 		close(ready);

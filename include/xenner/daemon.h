@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Start-up helpers shared by the backend daemons (blkbackd, netbackd). */
+/* Start-up helpers shared by the daemons (evtchnd, blkbackd, netbackd). */
 #ifndef XENNER_DAEMON_H
 #define XENNER_DAEMON_H
 
@@ -13,5 +13,7 @@
 void daemon_write_pidfile(const char *path, const char *prog);
 /* Forks into the background; keeps stderr unless logging goes to syslog. */
 void daemon_detach(bool syslog);
+/* Points stdin and stdout (and stderr with syslog) at /dev/null. */
+void daemon_detach_stdio(bool syslog);
 
 #endif
