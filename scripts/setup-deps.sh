@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config git
-xen-utils-4.17 xenstore-utils libxen-dev
+xen-utils-4.17 xenstore-utils libxen-dev qemu-system-xen
 libevent-dev libaio-dev uuid-dev libcmocka-dev libnl-route-3-dev
 zlib1g-dev liblzma-dev liblz4-dev libzstd-dev
 busybox-static cpio binutils gdb mandoc procps psmisc iproute2

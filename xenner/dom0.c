@@ -54,15 +54,21 @@ static int find_dom0_tool(void)
 	return -ENOENT;
 }
 
-static int run_dom0_tool(const char *cmd)
+/* Runs xenner-dom0 --rundir DIR ARGS... and waits for it: 0 if it says so. */
+static int run_dom0_tool(const char *dir, const char *const args[])
 {
-	char *argv[] = { dom0_tool, "--rundir", private_rundir, (char *)cmd,
-			 NULL };
+	char *argv[16] = { dom0_tool, "--rundir", (char *)dir };
 	posix_spawnattr_t attr;
 	sigset_t none;
 	pid_t pid;
 	int st, rc;
+	size_t n = 3;
 
+	for (; *args && n < sizeof(argv) / sizeof(*argv) - 1; args++)
+		argv[n++] = (char *)*args;
+	if (*args)
+		return -E2BIG;
+	argv[n] = NULL;
 	/* The daemons must not inherit the signals xenner blocks. */
 	sigemptyset(&none);
 	posix_spawnattr_init(&attr);
@@ -76,6 +82,13 @@ static int run_dom0_tool(const char *cmd)
 		if (errno != EINTR)
 			return -errno;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+static int run_dom0_cmd(const char *dir, const char *cmd)
+{
+	const char *args[] = { cmd, NULL };
+
+	return run_dom0_tool(dir, args);
 }
 
 static int start_private_dom0(void)
@@ -97,7 +110,9 @@ static int start_private_dom0(void)
 		return -errno;
 	log_info("no dom0 services in %s: starting a private set in %s",
 		 rundir_get(), private_rundir);
-	rc = run_dom0_tool("start");
+	/* dom0's own QEMU (qdisk) serves nothing of ours: save its start */
+	setenv("XENNER_QEMU_DM", "none", 0);
+	rc = run_dom0_cmd(private_rundir, "start");
 	if (rc) {
 		log_err("xenner-dom0 start failed in %s", private_rundir);
 		rmdir(private_rundir);
@@ -169,11 +184,27 @@ void dom0_disconnect(struct xenner *x)
 {
 	evtchn_client_close(&x->evc);
 	if (private_rundir[0]) {
-		if (run_dom0_tool("stop"))
+		if (run_dom0_cmd(private_rundir, "stop"))
 			log_warn("xenner-dom0 stop failed in %s",
 				 private_rundir);
 		/* logs and all: nobody else knows this directory */
 		nftw(private_rundir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 		private_rundir[0] = '\0';
 	}
+}
+
+/*
+ * xenner-dom0 dm-start/dm-stop DOMID ... in the run directory in use:
+ * the domain's device model (QEMU), as libxl starts one per domain.
+ */
+int dom0_run_tool(const char *const args[])
+{
+	int rc = dom0_tool[0] ? 0 : find_dom0_tool();
+
+	if (rc) {
+		dom0_tool[0] = '\0';
+		log_err("xenner-dom0 not found (set XENNER_DOM0)");
+		return rc;
+	}
+	return run_dom0_tool(rundir_get(), args);
 }

@@ -36,6 +36,9 @@ static void usage(FILE *out)
 		"  -disk PATH[,vdev=xvda][,ro]  a virtual disk (blkbackd serves it)\n"
 		"  -net tap[,mac=M][,bridge=BR]  a network interface (netbackd\n"
 		"                    serves it with a tap vif<domid>.<n>)\n"
+		"  -vfb vnc=N[,listen=ADDR]  a framebuffer and keyboard on VNC\n"
+		"                    display N (port 5900+N, default address\n"
+		"                    127.0.0.1), served by QEMU (qemu-system-xen)\n"
 		"  -console WHERE    stdio (default: the guest console on this\n"
 		"                    terminal, Ctrl-] stops the guest) or xenconsoled\n"
 		"  -keep-vmcore PATH keep the guest's memory there at exit\n"
@@ -103,6 +106,8 @@ static void parse_args(struct xenner_config *c, int argc, char **argv)
 			disk_parse(c, need_arg(argc, argv, &i));
 		else if (!strcmp(a, "-net"))
 			net_parse(c, need_arg(argc, argv, &i));
+		else if (!strcmp(a, "-vfb"))
+			vfb_parse(c, need_arg(argc, argv, &i));
 		else if (!strcmp(a, "-console")) {
 			const char *w = need_arg(argc, argv, &i);
 
@@ -337,6 +342,8 @@ int main(int argc, char **argv)
 			 x->cfg.nr_vcpus > 1 ? "s" : "", x->cfg.kernel);
 		rc = xenstore_introduce(x);
 		if (!rc)
+			rc = vfb_start(x);
+		if (!rc)
 			rc = control_start(x);
 		if (!rc)
 			rc = console_start(x);
@@ -351,6 +358,7 @@ int main(int argc, char **argv)
 	vcpus_join(x);
 	control_stop(x);
 	console_stop(x);
+	vfb_stop(x); /* QEMU lets go of the domain before its nodes go */
 	xenstore_release(x); /* uses the vmcore's note */
 	status = atomic_load(&x->exit_status);
 

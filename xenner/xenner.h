@@ -57,6 +57,13 @@ struct xenner_nic {
 	char bridge[16];
 };
 
+/* -vfb: a framebuffer and keyboard served over VNC by QEMU */
+struct xenner_vfb {
+	bool enabled;
+	int display;	 /* VNC display: port 5900 + display */
+	char listen[64]; /* as QEMU's -vnc wants it: IPv6 in [] */
+};
+
 struct xenner_config {
 	const char *kernel;
 	const char *initrd;
@@ -70,6 +77,7 @@ struct xenner_config {
 	unsigned nr_disks;
 	struct xenner_nic nics[XENNER_MAX_NICS]; /* -net, served by netbackd */
 	unsigned nr_nics;
+	struct xenner_vfb vfb;
 	const char *keep_vmcore; /* -keep-vmcore: rename it there at exit */
 };
 
@@ -105,6 +113,7 @@ struct xenner {
 	pthread_t con_thread;
 	bool con_started;
 	struct ratelimit console_rl;
+	bool dm_started; /* vfb.c: the domain's QEMU runs */
 
 	/* ending */
 	atomic_bool stopping;
@@ -161,6 +170,8 @@ int shutdown_status(uint64_t reason);
 int dom0_connect(struct xenner *x);
 int dom0_create_domain(struct xenner *x);
 void dom0_disconnect(struct xenner *x);
+/* Runs xenner-dom0 ARGS... in the run directory in use; 0 if it worked. */
+int dom0_run_tool(const char *const args[]);
 
 /* events.c: event channels on the host side */
 void events_init(struct xenner *x);
@@ -182,6 +193,14 @@ void disk_remove_nodes(struct xenner *x);
 void net_parse(struct xenner_config *c, const char *arg);
 int net_write_nodes(struct xenner *x, xs_transaction_t t);
 void net_remove_nodes(struct xenner *x);
+
+/* vfb.c: -vfb (QEMU's vfb and vkbd backends over VNC) */
+void vfb_parse(struct xenner_config *c, const char *arg);
+int vfb_write_nodes(struct xenner *x, xs_transaction_t t);
+void vfb_remove_nodes(struct xenner *x);
+/* Starts and stops the domain's device model (after the introduction). */
+int vfb_start(struct xenner *x);
+void vfb_stop(struct xenner *x);
 
 /* xenstore.c */
 int xenstore_introduce(struct xenner *x);

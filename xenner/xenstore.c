@@ -115,6 +115,8 @@ int xenstore_introduce(struct xenner *x)
 			rc = disk_write_nodes(x, t);
 		if (!rc)
 			rc = net_write_nodes(x, t);
+		if (!rc)
+			rc = vfb_write_nodes(x, t);
 		if (xs_transaction_end(x->xsh, t, rc != 0) && !rc)
 			break;
 		if (rc || errno != EAGAIN || tries == 10) {
@@ -153,6 +155,7 @@ void xenstore_release(struct xenner *x)
 		return;
 	disk_remove_nodes(x);
 	net_remove_nodes(x);
+	vfb_remove_nodes(x);
 	if (x->introduced && !xs_release_domain(x->xsh, x->domid))
 		log_warn("xenstored did not release domain %u: %s", x->domid,
 			 strerror(errno));

@@ -33,6 +33,12 @@ expect_error "unknown option" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img,c
 expect_error "same name" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img" \
 	-disk "$XENNER_RUNDIR/disk.img,vdev=xvda"
 expect_error "regular file or block device" -kernel /bin/true -disk /dev/null
+expect_error "vnc=DISPLAY is required" -kernel /bin/true -vfb listen=127.0.0.1
+expect_error "wants a display number" -kernel /bin/true -vfb vnc=-1
+expect_error "wants a display number" -kernel /bin/true -vfb vnc=99999
+expect_error "unknown option" -kernel /bin/true -vfb vnc=1,sdl=1
+expect_error "host name or an IP" -kernel /bin/true -vfb "vnc=1,listen=a b"
+expect_error "only one -vfb" -kernel /bin/true -vfb vnc=1 -vfb vnc=2
 "$XENNER" -help | grep -q "Usage: xenner" || fail "-help"
 [ -z "$(ls "$XENNER_RUNDIR" | grep -v 'tiny\|disk.img')" ] || fail "left files: $(ls "$XENNER_RUNDIR")"
 exit 0

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * -vfb vnc=DISPLAY[,listen=ADDR]: a paravirtual framebuffer (vfb) and
+ * keyboard/pointer (vkbd), served over VNC by Debian's unmodified QEMU as
+ * the domain's device model.  xenner writes the frontend and backend
+ * xenstore nodes as libxl does for a PV guest, then has xenner-dom0 start
+ * QEMU with -xen-domid <domid> -xen-attach -M xenpv (QEMU's vfb and vkbd
+ * backends serve only the domain named by -xen-domid, so each domain gets
+ * its own QEMU, as under xl), and stops it when the domain ends.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xen/io/xenbus.h>
+#include <xenstore.h>
+
+#include "xenner.h"
+#include "xenner/log.h"
+#include "xenner/rundir.h"
+#include "xenner/xs-util.h"
+
+/* VNC display N listens on TCP port 5900 + N. */
+#define VNC_MAX_DISPLAY (65535 - 5900)
+
+static void bad(const char *arg, const char *why)
+{
+	fprintf(stderr, "xenner: -vfb %s: %s\n", arg, why);
+	exit(XENNER_EXIT_ERROR);
+}
+
+/* A host name, an IPv4 address or an IPv6 address (bare or in []). */
+static bool valid_listen(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= sizeof(((struct xenner_vfb *)0)->listen) - 2)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".-:[]", *s))
+			return false;
+	return true;
+}
+
+void vfb_parse(struct xenner_config *c, const char *arg)
+{
+	struct xenner_vfb *v = &c->vfb;
+	char *opts, *tok, *save, *end;
+	bool have_display = false;
+	long n;
+
+	if (v->enabled)
+		bad(arg, "only one -vfb");
+	opts = strdup(arg);
+	if (!opts)
+		bad(arg, "out of memory");
+	snprintf(v->listen, sizeof(v->listen), "127.0.0.1");
+	for (tok = strtok_r(opts, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "vnc=", 4)) {
+			errno = 0;
+			n = strtol(tok + 4, &end, 10);
+			if (errno || end == tok + 4 || *end || n < 0 ||
+			    n > VNC_MAX_DISPLAY)
+				bad(arg, "vnc= wants a display number "
+					 "(port 5900 + N)");
+			v->display = n;
+			have_display = true;
+		} else if (!strncmp(tok, "listen=", 7)) {
+			if (!valid_listen(tok + 7))
+				bad(arg, "listen= wants a host name or an IP "
+					 "address");
+			/* QEMU wants an IPv6 address in brackets */
+			if (strchr(tok + 7, ':') && tok[7] != '[')
+				snprintf(v->listen, sizeof(v->listen), "[%s]",
+					 tok + 7);
+			else
+				snprintf(v->listen, sizeof(v->listen), "%s",
+					 tok + 7);
+		} else {
+			bad(arg, "unknown option (vnc= and listen= are)");
+		}
+	}
+	free(opts);
+	if (!have_display)
+		bad(arg, "vnc=DISPLAY is required (only VNC is supported)");
+	v->enabled = true;
+}
+
+/* The address as xl writes vnclisten: without the brackets. */
+static const char *bare_listen(const struct xenner_vfb *v, char *buf,
+			       size_t len)
+{
+	size_t n = strlen(v->listen);
+
+	if (v->listen[0] == '[' && n > 2 && v->listen[n - 1] == ']') {
+		snprintf(buf, len, "%.*s", (int)(n - 2), v->listen + 1);
+		return buf;
+	}
+	return v->listen;
+}
+
+/* The device directories and the nodes every xenbus device has. */
+static int write_common(struct xenner *x, xs_transaction_t t, const char *type,
+			char *be, size_t belen, char *fe, size_t felen)
+{
+	struct xs_permissions be_perms[2] = {
+		{.id = 0, .perms = XS_PERM_NONE},
+		{.id = x->domid, .perms = XS_PERM_READ},
+	};
+	struct xs_permissions fe_perms[2] = {
+		{.id = x->domid, .perms = XS_PERM_NONE},
+		{.id = 0, .perms = XS_PERM_READ},
+	};
+	struct xs_handle *h = x->xsh;
+	int rc = 0;
+
+	snprintf(be, belen, "/local/domain/0/backend/%s/%u/0", type, x->domid);
+	snprintf(fe, felen, "/local/domain/%u/device/%s/0", x->domid, type);
+	rc |= xsu_mkdir_perms(h, t, be, be_perms, 2);
+	rc |= xsu_mkdir_perms(h, t, fe, fe_perms, 2);
+	rc |= xsu_printf(h, t, fe, "backend", "%s", be);
+	rc |= xsu_printf(h, t, fe, "backend-id", "0");
+	rc |= xsu_printf(h, t, fe, "state", "%d", XenbusStateInitialising);
+	rc |= xsu_printf(h, t, be, "frontend", "%s", fe);
+	rc |= xsu_printf(h, t, be, "frontend-id", "%u", x->domid);
+	rc |= xsu_printf(h, t, be, "online", "1");
+	rc |= xsu_printf(h, t, be, "state", "%d", XenbusStateInitialising);
+	return rc;
+}
+
+int vfb_write_nodes(struct xenner *x, xs_transaction_t t)
+{
+	const struct xenner_vfb *v = &x->cfg.vfb;
+	struct xs_handle *h = x->xsh;
+	char be[128], fe[128], addr[64];
+	int rc = 0;
+
+	if (!v->enabled)
+		return 0;
+	rc |= write_common(x, t, "vfb", be, sizeof(be), fe, sizeof(fe));
+	/* what xl records of the display; QEMU gets it on its command line */
+	rc |= xsu_printf(h, t, be, "vnc", "1");
+	rc |= xsu_printf(h, t, be, "vnclisten", "%s",
+			 bare_listen(v, addr, sizeof(addr)));
+	rc |= xsu_printf(h, t, be, "vncdisplay", "%d", v->display);
+	rc |= xsu_printf(h, t, be, "vncunused", "0");
+	rc |= xsu_printf(h, t, be, "sdl", "0");
+	rc |= xsu_printf(h, t, be, "opengl", "0");
+	/* xl gives a PV guest with a vfb a vkbd too */
+	rc |= write_common(x, t, "vkbd", be, sizeof(be), fe, sizeof(fe));
+	return rc ? -EIO : 0;
+}
+
+void vfb_remove_nodes(struct xenner *x)
+{
+	static const char *const types[] = {"vfb", "vkbd"};
+	char be[96];
+
+	if (!x->cfg.vfb.enabled || !x->xsh)
+		return;
+	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++) {
+		snprintf(be, sizeof(be), "/local/domain/0/backend/%s/%u",
+			 types[i], x->domid);
+		xs_rm(x->xsh, XBT_NULL, be);
+	}
+}
+
+int vfb_start(struct xenner *x)
+{
+	const struct xenner_vfb *v = &x->cfg.vfb;
+	char domid[16], vnc[96];
+	const char *args[] = {
+		"dm-start", domid, "-name", x->cfg.name, "-vnc", vnc, NULL,
+	};
+	int rc;
+
+	if (!v->enabled)
+		return 0;
+	snprintf(domid, sizeof(domid), "%u", x->domid);
+	snprintf(vnc, sizeof(vnc), "%s:%d", v->listen, v->display);
+	rc = dom0_run_tool(args);
+	if (rc) {
+		log_err("-vfb: the device model of domain %u did not start "
+			"(see above, and %s/qemu-dm-%u.log if it exists)",
+			x->domid, rundir_get(), x->domid);
+		return rc;
+	}
+	x->dm_started = true;
+	log_info("domain %u: framebuffer on VNC %s (port %d)", x->domid, vnc,
+		 5900 + v->display);
+	return 0;
+}
+
+void vfb_stop(struct xenner *x)
+{
+	char domid[16];
+	const char *args[] = {"dm-stop", domid, NULL};
+
+	if (!x->dm_started)
+		return;
+	snprintf(domid, sizeof(domid), "%u", x->domid);
+	if (dom0_run_tool(args))
+		log_warn("xenner-dom0 dm-stop %u failed", x->domid);
+	x->dm_started = false;
+}
