@@ -105,7 +105,7 @@ void bounce_exception(struct emu_cpu *cpu, struct regs *regs, unsigned vec,
 	bounce(cpu, regs, t->address, flags, error_code);
 }
 
-void return_to_guest(struct emu_cpu *cpu, struct regs *regs)
+void return_to_guest_slow(struct emu_cpu *cpu, struct regs *regs)
 {
 	struct vcpu_info *vi;
 

@@ -44,6 +44,9 @@ struct guest_trap {
  * One vCPU's state, in its private area (EMU_OFF_VCPU); the first two
  * fields are used by entry64.S.
  */
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
 struct emu_cpu {
 	uint64_t syscall_rsp;
 	uint64_t stack_top;
@@ -128,7 +131,6 @@ extern char emu_copy_insn[], emu_copy_fault[];
 void emu_boot_vcpu(struct regs *regs, struct emu_cpu *cpu);
 void emu_syscall(struct regs *regs, struct emu_cpu *cpu);
 void emu_trap(struct regs *regs, struct emu_cpu *cpu);
-long do_hypercall(struct emu_cpu *cpu, struct regs *regs);
 
 /* bounce.c: the guest's view of traps, events and mode switches */
 void toggle_guest_mode(struct emu_cpu *cpu);
@@ -136,8 +138,18 @@ void bounce(struct emu_cpu *cpu, struct regs *regs, uint64_t handler,
 	    unsigned flags, uint64_t error_code);
 void bounce_exception(struct emu_cpu *cpu, struct regs *regs, unsigned vec,
 		      bool has_error, uint64_t error_code);
-/* Called on every way back to the guest: delivers pending events. */
-void return_to_guest(struct emu_cpu *cpu, struct regs *regs);
+/* Called on every way back to the guest: delivers pending events, stops
+ * a vCPU that VCPUOP_down took down.  Inline, since nearly always there is
+ * nothing to do. */
+void return_to_guest_slow(struct emu_cpu *cpu, struct regs *regs);
+static inline void return_to_guest(struct emu_cpu *cpu, struct regs *regs)
+{
+	const struct vcpu_info *vi = cpu->vcpu_info;
+
+	if (unlikely(!cpu->up) ||
+	    unlikely(vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask))
+		return_to_guest_slow(cpu, regs);
+}
 
 /* ptwr.c: the guest kernel's direct writes to its page tables */
 bool ptwr_emulate(struct emu_cpu *cpu, struct regs *regs, uint64_t addr);

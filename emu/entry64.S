@@ -124,6 +124,10 @@ syscall_common:
 .macro TRAP_STUB v
 	.balign 16
 trap_stub_\v:
+	.if \v == 13
+	jmp gp_entry
+	.exitm
+	.endif
 	.if (\v == 8) || (\v >= 10 && \v <= 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
 	.else
 	pushq $0
@@ -147,6 +151,37 @@ trap_common:
 	SAVE_REGS
 	CALL_C emu_trap
 	jmp ret_to_guest
+
+/*
+ * #GP.  On kvm_pvm every syscall arrives here (see the syscall stubs), so
+ * it is recognised before anything else, in as few instructions as
+ * possible: each one costs about 1 us where ring 0 is emulated.  The frame
+ * becomes the one a syscall stub builds: rip from rcx, rflags from r11
+ * (cleaned: a guest that jumps to a stub chooses r11), ring-3 selectors.
+ */
+#define RFLAGS_USER_CLEAR 0x1b7000 /* IOPL, NT, RF, VM, VIF, VIP */
+gp_entry:
+	pushq %rax
+	leaq syscall_stubs(%rip), %rax
+	negq %rax
+	addq 16(%rsp), %rax		/* rip - syscall_stubs */
+	cmpq $(EMU_MAX_VCPUS * EMU_SYSCALL_STUB_SIZE), %rax
+	jae 1f
+	testb $(EMU_SYSCALL_STUB_SIZE - 1), %al
+	jnz 1f
+	popq %rax
+	movq $0, (%rsp)			/* error code */
+	movq %rcx, 8(%rsp)		/* rip */
+	movq $FLAT_RING3_CS64_SEL, 16(%rsp)
+	movq %r11, 24(%rsp)		/* rflags */
+	andq $~RFLAGS_USER_CLEAR, 24(%rsp)
+	orq $0x200, 24(%rsp)		/* IF */
+	movq $FLAT_RING3_DS_SEL, 40(%rsp)
+	pushq $VEC_SYSCALL
+	jmp syscall_common
+1:	popq %rax
+	pushq $13
+	jmp trap_common
 
 /*
  * smp.c: a vCPU told to stop (VCPUOP_down) hears of it in an interrupt

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The hypercall table: number -> handler.  Only dispatch lives here. */
+/*
+ * The syscall entry (entry64.S): a hypercall from the guest kernel,
+ * dispatched through the table of handlers, or a system call from guest
+ * user mode, bounced to the guest kernel.  Every hypercall passes here, so
+ * the common path is kept short: on hosts that emulate ring 0 each
+ * instruction costs about a microsecond.
+ */
 #include "hypercall.h"
 
 static const struct {
@@ -48,21 +54,42 @@ long hypercall_dispatch(struct emu_cpu *cpu, uint64_t nr, uint64_t a1,
 	return hypercalls[nr].fn(cpu, a1, a2, a3, a4, a5);
 }
 
-long do_hypercall(struct emu_cpu *cpu, struct regs *regs)
+/* xenner -loglevel debug: the first failures, to see what a new guest
+ * needs (each costs an exit) */
+static __attribute__((noinline, cold)) void
+log_failure(struct emu_cpu *cpu, struct regs *regs, uint64_t nr, long rc)
 {
-	uint64_t nr = regs->rax, a1 = regs->rdi, a2 = regs->rsi;
+	if (nr == __HYPERVISOR_iret || boot->debug >= 200)
+		return;
+	boot->debug++;
+	printk(cpu, "(emu) hypercall %lu(%lx, %lx) = %ld at %lx\n", nr,
+	       regs->rdi, regs->rsi, rc, regs->rip);
+}
+
+void emu_syscall(struct regs *regs, struct emu_cpu *cpu)
+{
+	uint64_t nr = regs->rax;
 	long rc;
 
-	cpu->regs = regs;
-	rc = hypercall_dispatch(cpu, regs->rax, regs->rdi, regs->rsi,
-				regs->rdx, regs->r10, regs->r8);
-	/* xenner -loglevel debug: the first failures, to see what a new
-	 * guest needs (each costs an exit) */
-	if (rc < 0 && boot->debug && nr != __HYPERVISOR_iret &&
-	    boot->debug < 200) {
-		boot->debug++;
-		printk(cpu, "(emu) hypercall %lu(%lx, %lx) = %ld at %lx\n", nr,
-		       a1, a2, rc, regs->rip);
+	if (unlikely(!cpu->kernel_mode)) {
+		count_inc(cpu, syscall_bounces);
+		bounce(cpu, regs, cpu->syscall_cb,
+		       cpu->syscall_masks_events ? TBF_INTERRUPT : 0, 0);
+		regs->rflags &= ~(uint64_t)X86_EFLAGS_DF;
+		return_to_guest(cpu, regs);
+		return;
 	}
-	return rc;
+	cpu->regs = regs;
+	if (likely(nr < EMU_NR_HYPERCALLS && hypercalls[nr].fn)) {
+		cpu->page->counters.hypercalls[nr]++;
+		rc = hypercalls[nr].fn(cpu, regs->rdi, regs->rsi, regs->rdx,
+				       regs->r10, regs->r8);
+	} else {
+		count_inc(cpu, hypercall_unknown);
+		rc = -XEN_ENOSYS;
+	}
+	if (unlikely(rc < 0 && boot->debug))
+		log_failure(cpu, regs, nr, rc);
+	regs->rax = rc;
+	return_to_guest(cpu, regs);
 }

@@ -6,8 +6,8 @@ EMU_ELF := $(BUILD)/emu/emu.elf
 EMU_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O2 -MD -MP \
 	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx -mno-avx \
-	-fno-pic -mcmodel=large -fno-stack-protector -fno-asynchronous-unwind-tables \
-	-fno-exceptions -fcf-protection=none -fno-jump-tables \
+	-fpie -mcmodel=small -fvisibility=hidden -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-exceptions -fcf-protection=none -fno-jump-tables -flto \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -Iinclude -Iemu \
 	-idirafter /usr/include
 
@@ -20,7 +20,8 @@ $(BUILD)/emu/%.o: emu/%.S
 	$(CC) $(EMU_CFLAGS) -D__ASSEMBLER__ -c -o $@ $<
 
 $(EMU_ELF): $(EMU_OBJS) emu/emu.ld
-	$(LD) -nostdlib -static -T emu/emu.ld -o $@ $(EMU_OBJS)
+	$(CC) $(EMU_CFLAGS) -nostdlib -static -no-pie -Wl,--build-id=none \
+		-T emu/emu.ld -o $@ $(EMU_OBJS)
 
 BINS += $(EMU_ELF)
 

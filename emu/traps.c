@@ -10,8 +10,6 @@
 #include "apic.h"
 #include "emu.h"
 
-extern char syscall_stubs[];
-
 static const char *const vector_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
 	"#DF", "?9",  "#TS", "#NP", "#SS", "#GP", "#PF", "?15",
@@ -22,14 +20,6 @@ static bool has_error_code(unsigned vec)
 {
 	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 ||
 	       vec == 21 || vec == 29 || vec == 30;
-}
-
-static bool is_syscall_stub(uint64_t rip)
-{
-	uint64_t off = rip - (uint64_t)syscall_stubs;
-
-	return off < EMU_MAX_VCPUS * EMU_SYSCALL_STUB_SIZE &&
-	       off % EMU_SYSCALL_STUB_SIZE == 0;
 }
 
 /* `int $n` as the guest registered it: DPL 3 needed from user mode. */
@@ -119,18 +109,7 @@ static void guest_exception(struct regs *regs, struct emu_cpu *cpu,
 
 	switch (vec) {
 	case 13:
-		if (is_syscall_stub(regs->rip)) {
-			/* kvm_pvm ran the LSTAR stub in ring 3: entry64.S */
-			cpu->page->counters.exceptions[13]--;
-			regs->rip = regs->rcx;
-			regs->rflags = regs->r11;
-			regs->cs = FLAT_RING3_CS64_SEL;
-			regs->ss = FLAT_RING3_DS_SEL;
-			regs->vector = VEC_SYSCALL;
-			regs->error = 0;
-			emu_syscall(regs, cpu);
-			return;
-		}
+		/* (a syscall stub's #GP never gets here: entry64.S) */
 		if (is_int_insn(regs, &n)) {
 			soft_int(cpu, regs, n);
 			return;
@@ -195,23 +174,7 @@ void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 			  vector_names[vec] ? vector_names[vec] : "exception",
 			  regs->rip, regs->error, read_cr2(), regs->rsp);
 	}
-	if (vec < 32) {
+	if (vec < 32)
 		guest_exception(regs, cpu, vec);
-		if (regs->vector == VEC_SYSCALL)
-			return; /* emu_syscall already returned to the guest */
-	}
-	return_to_guest(cpu, regs);
-}
-
-void emu_syscall(struct regs *regs, struct emu_cpu *cpu)
-{
-	if (cpu->kernel_mode) {
-		regs->rax = do_hypercall(cpu, regs);
-	} else {
-		count_inc(cpu, syscall_bounces);
-		bounce(cpu, regs, cpu->syscall_cb,
-		       cpu->syscall_masks_events ? TBF_INTERRUPT : 0, 0);
-		regs->rflags &= ~(uint64_t)X86_EFLAGS_DF;
-	}
 	return_to_guest(cpu, regs);
 }

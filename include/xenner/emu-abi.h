@@ -53,6 +53,8 @@
 #define EMU_VCPU_AREA	EMU_C(0x4000)
 #define EMU_VCPU_PAGE_OFF EMU_C(0x3000)
 #define EMU_MAX_VCPUS	32
+#define EMU_TRAP_STUB_SIZE    16 /* emu_header.trap_stubs: 256 of them */
+#define EMU_SYSCALL_STUB_SIZE 64 /* emu_header.syscall_stubs: one a vCPU */
 #define EMU_GDT_PAGES	16
 /*
  * Event channels: emu's per-port table (struct emu_port, EMU_NR_PORTS of
@@ -193,9 +195,6 @@ struct emu_header {
 	uint64_t syscall_stubs; /* EMU_MAX_VCPUS, EMU_SYSCALL_STUB_SIZE apart */
 	uint64_t image_end;
 };
-#define EMU_TRAP_STUB_SIZE    16
-#define EMU_SYSCALL_STUB_SIZE 64
-
 /* Filled by xenner before the first KVM_RUN; emu only reads it. */
 struct emu_boot {
 	uint64_t magic;
