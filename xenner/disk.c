@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * -disk PATH[,vdev=NAME][,ro]: virtual block devices served by blkbackd
- * (or any blkif backend).  xenner writes the frontend and backend xenstore
- * nodes as Xen's toolstack does; the backend does the rest.
+ * -disk PATH[,vdev=NAME][,ro][,format=F][,backend=vbd|qdisk]: virtual
+ * block devices.  Raw images are served by blkbackd (or any blkif backend,
+ * backend type "vbd"); other formats (qcow2, ...) by QEMU's qdisk backend,
+ * which the domain's device model runs (devmodel.c).  xenner writes the
+ * frontend and backend xenstore nodes as Xen's toolstack (libxl) does;
+ * the backend does the rest.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +32,9 @@ void disk_parse(struct xenner_config *c, const char *arg)
 {
 	struct xenner_disk *d;
 	char *opts, *tok, *save;
+	const char *backend = NULL, *format = NULL;
 	struct stat st;
+	int rc;
 
 	if (c->nr_disks == XENNER_MAX_DISKS)
 		bad(arg, "too many disks");
@@ -48,9 +53,25 @@ void disk_parse(struct xenner_config *c, const char *arg)
 			d->ro = true;
 		else if (!strcmp(tok, "rw") || !strcmp(tok, "mode=w"))
 			d->ro = false;
+		else if (!strncmp(tok, "format=", 7))
+			format = tok + 7;
+		else if (!strncmp(tok, "backend=", 8))
+			backend = tok + 8;
 		else
-			bad(arg, "unknown option (vdev=, ro and rw are)");
+			bad(arg, "unknown option (vdev=, ro, rw, format= and "
+				 "backend= are)");
 	}
+	d->driver = disk_format_driver(format ? format : "raw");
+	if (!d->driver)
+		bad(arg, "unknown format= (raw, qcow2, qcow, qed, vdi, vmdk "
+			 "and vpc or vhd are)");
+	if (backend && strcmp(backend, "vbd") && strcmp(backend, "qdisk"))
+		bad(arg, "backend= is vbd (blkbackd) or qdisk (QEMU)");
+	d->qdisk = backend ? !strcmp(backend, "qdisk")
+			   : strcmp(d->driver, "raw") != 0;
+	if (!d->qdisk && strcmp(d->driver, "raw"))
+		bad(arg, "blkbackd (backend=vbd) serves raw images only; "
+			 "leave backend= out to have QEMU serve it");
 	d->devid = vdev_to_devid(d->vdev);
 	if (d->devid < 0)
 		bad(arg, "not a disk name (xvda, sdb, hdc, ...)");
@@ -62,6 +83,18 @@ void disk_parse(struct xenner_config *c, const char *arg)
 			       : "not a regular file or block device");
 	if (access(d->path, d->ro ? R_OK : R_OK | W_OK))
 		bad(arg, d->ro ? "not readable" : "not writable (use ,ro?)");
+	rc = disk_format_check(d->path, d->driver);
+	if (rc == -EINVAL) {
+		fprintf(stderr, "xenner: -disk %s: not a %s image (qemu-img "
+				"info shows what it is)\n", arg, format);
+		exit(XENNER_EXIT_ERROR);
+	}
+	if (rc)
+		bad(arg, strerror(-rc));
+	if (!format && (format = disk_format_guess(d->path)))
+		fprintf(stderr, "xenner: warning: -disk %s looks like a %s "
+				"image and is served raw (add ,format=%s?)\n",
+			arg, format, format);
 	/* blkbackd opens it by this name from another directory */
 	d->path = realpath(d->path, NULL);
 	free(opts); /* d->path was inside it; vdev is a copy */
@@ -87,8 +120,8 @@ int disk_write_nodes(struct xenner *x, xs_transaction_t t)
 		const struct xenner_disk *d = &x->cfg.disks[i];
 		char be[128], fe[128];
 
-		snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%d",
-			 x->domid, d->devid);
+		snprintf(be, sizeof(be), "/local/domain/0/backend/%s/%u/%d",
+			 disk_backend_type(d), x->domid, d->devid);
 		snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%d",
 			 x->domid, d->devid);
 		rc |= xsu_mkdir_perms(h, t, be, be_perms, 2);
@@ -101,9 +134,18 @@ int disk_write_nodes(struct xenner *x, xs_transaction_t t)
 				 XenbusStateInitialising);
 		rc |= xsu_printf(h, t, be, "frontend", "%s", fe);
 		rc |= xsu_printf(h, t, be, "frontend-id", "%u", x->domid);
-		rc |= xsu_printf(h, t, be, "params", "%s", d->path);
+		if (d->qdisk) {
+			/* QEMU: "<block driver>:<file>", as libxl writes */
+			rc |= xsu_printf(h, t, be, "params", "%s:%s",
+					 d->driver, d->path);
+			rc |= xsu_printf(h, t, be, "type", "qdisk");
+			rc |= xsu_printf(h, t, be, "discard-enable", "%d",
+					 !d->ro);
+		} else {
+			rc |= xsu_printf(h, t, be, "params", "%s", d->path);
+			rc |= xsu_printf(h, t, be, "type", "file");
+		}
 		rc |= xsu_printf(h, t, be, "mode", "%s", d->ro ? "r" : "w");
-		rc |= xsu_printf(h, t, be, "type", "file");
 		rc |= xsu_printf(h, t, be, "device-type", "disk");
 		rc |= xsu_printf(h, t, be, "dev", "%s", d->vdev);
 		rc |= xsu_printf(h, t, be, "removable", "0");
@@ -115,13 +157,30 @@ int disk_write_nodes(struct xenner *x, xs_transaction_t t)
 	return rc ? -EIO : 0;
 }
 
+const char *disk_backend_type(const struct xenner_disk *d)
+{
+	return d->qdisk ? "qdisk" : "vbd";
+}
+
+bool disk_any_qdisk(const struct xenner_config *c)
+{
+	for (unsigned i = 0; i < c->nr_disks; i++)
+		if (c->disks[i].qdisk)
+			return true;
+	return false;
+}
+
 /* The backends see their directory go and let the devices go. */
 void disk_remove_nodes(struct xenner *x)
 {
+	static const char *const types[] = {"vbd", "qdisk"};
 	char be[96];
 
 	if (!x->cfg.nr_disks || !x->xsh)
 		return;
-	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u", x->domid);
-	xs_rm(x->xsh, XBT_NULL, be);
+	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++) {
+		snprintf(be, sizeof(be), "/local/domain/0/backend/%s/%u",
+			 types[i], x->domid);
+		xs_rm(x->xsh, XBT_NULL, be);
+	}
 }

@@ -33,7 +33,10 @@ static void usage(FILE *out)
 		"  -m MB             memory in MiB (default 256)\n"
 		"  -smp N            number of vCPUs (default 1, at most %d)\n"
 		"  -name NAME        domain name (default: xenner-<pid>)\n"
-		"  -disk PATH[,vdev=xvda][,ro]  a virtual disk (blkbackd serves it)\n"
+		"  -disk PATH[,vdev=xvda][,ro][,format=F][,backend=B]  a virtual\n"
+		"                    disk: raw images are served by blkbackd,\n"
+		"                    format=qcow2 (qcow, qed, vdi, vmdk, vpc) or\n"
+		"                    backend=qdisk by QEMU (qemu-system-xen)\n"
 		"  -net tap[,mac=M][,bridge=BR]  a network interface (netbackd\n"
 		"                    serves it with a tap vif<domid>.<n>)\n"
 		"  -vfb vnc=N[,listen=ADDR]  a framebuffer and keyboard on VNC\n"
@@ -342,7 +345,7 @@ int main(int argc, char **argv)
 			 x->cfg.nr_vcpus > 1 ? "s" : "", x->cfg.kernel);
 		rc = xenstore_introduce(x);
 		if (!rc)
-			rc = vfb_start(x);
+			rc = devmodel_start(x);
 		if (!rc)
 			rc = control_start(x);
 		if (!rc)
@@ -358,7 +361,7 @@ int main(int argc, char **argv)
 	vcpus_join(x);
 	control_stop(x);
 	console_stop(x);
-	vfb_stop(x); /* QEMU lets go of the domain before its nodes go */
+	devmodel_stop(x); /* QEMU lets go of the domain before its nodes go */
 	xenstore_release(x); /* uses the vmcore's note */
 	status = atomic_load(&x->exit_status);
 

@@ -3,10 +3,8 @@
  * -vfb vnc=DISPLAY[,listen=ADDR]: a paravirtual framebuffer (vfb) and
  * keyboard/pointer (vkbd), served over VNC by Debian's unmodified QEMU as
  * the domain's device model.  xenner writes the frontend and backend
- * xenstore nodes as libxl does for a PV guest, then has xenner-dom0 start
- * QEMU with -xen-domid <domid> -xen-attach -M xenpv (QEMU's vfb and vkbd
- * backends serve only the domain named by -xen-domid, so each domain gets
- * its own QEMU, as under xl), and stops it when the domain ends.
+ * xenstore nodes as libxl does for a PV guest; devmodel.c starts the
+ * domain's QEMU, which serves them.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -19,7 +17,6 @@
 
 #include "xenner.h"
 #include "xenner/log.h"
-#include "xenner/rundir.h"
 #include "xenner/xs-util.h"
 
 /* VNC display N listens on TCP port 5900 + N. */
@@ -166,43 +163,4 @@ void vfb_remove_nodes(struct xenner *x)
 			 types[i], x->domid);
 		xs_rm(x->xsh, XBT_NULL, be);
 	}
-}
-
-int vfb_start(struct xenner *x)
-{
-	const struct xenner_vfb *v = &x->cfg.vfb;
-	char domid[16], vnc[96];
-	const char *args[] = {
-		"dm-start", domid, "-name", x->cfg.name, "-vnc", vnc, NULL,
-	};
-	int rc;
-
-	if (!v->enabled)
-		return 0;
-	snprintf(domid, sizeof(domid), "%u", x->domid);
-	snprintf(vnc, sizeof(vnc), "%s:%d", v->listen, v->display);
-	rc = dom0_run_tool(args);
-	if (rc) {
-		log_err("-vfb: the device model of domain %u did not start "
-			"(see above, and %s/qemu-dm-%u.log if it exists)",
-			x->domid, rundir_get(), x->domid);
-		return rc;
-	}
-	x->dm_started = true;
-	log_info("domain %u: framebuffer on VNC %s (port %d)", x->domid, vnc,
-		 5900 + v->display);
-	return 0;
-}
-
-void vfb_stop(struct xenner *x)
-{
-	char domid[16];
-	const char *args[] = {"dm-stop", domid, NULL};
-
-	if (!x->dm_started)
-		return;
-	snprintf(domid, sizeof(domid), "%u", x->domid);
-	if (dom0_run_tool(args))
-		log_warn("xenner-dom0 dm-stop %u failed", x->domid);
-	x->dm_started = false;
 }

@@ -48,6 +48,8 @@ struct xenner_disk {
 	char vdev[16];
 	int devid;
 	bool ro;
+	const char *driver; /* QEMU's name of the image format: "raw", ... */
+	bool qdisk;	    /* served by QEMU (qdisk), not blkbackd (vbd) */
 };
 
 #define XENNER_MAX_NICS 8
@@ -113,7 +115,7 @@ struct xenner {
 	pthread_t con_thread;
 	bool con_started;
 	struct ratelimit console_rl;
-	bool dm_started; /* vfb.c: the domain's QEMU runs */
+	bool dm_started; /* devmodel.c: the domain's QEMU runs */
 
 	/* ending */
 	atomic_bool stopping;
@@ -188,6 +190,18 @@ int pagetable_validate(struct xenner *x, uint64_t mfn, unsigned level);
 void disk_parse(struct xenner_config *c, const char *arg);
 int disk_write_nodes(struct xenner *x, xs_transaction_t t);
 void disk_remove_nodes(struct xenner *x);
+/* "vbd" (blkbackd) or "qdisk" (QEMU): the backend's directory name */
+const char *disk_backend_type(const struct xenner_disk *d);
+bool disk_any_qdisk(const struct xenner_config *c);
+
+/* disk-format.c: -disk format= */
+/* QEMU's block driver for a format name, or NULL for an unknown one. */
+const char *disk_format_driver(const char *name);
+/* 0 if the image has the driver's magic (or it has none to check),
+ * -EINVAL if not, another -errno if it cannot be read. */
+int disk_format_check(const char *path, const char *driver);
+/* The format an image's magic names, or NULL (raw or unknown). */
+const char *disk_format_guess(const char *path);
 
 /* net.c: -net */
 void net_parse(struct xenner_config *c, const char *arg);
@@ -198,9 +212,11 @@ void net_remove_nodes(struct xenner *x);
 void vfb_parse(struct xenner_config *c, const char *arg);
 int vfb_write_nodes(struct xenner *x, xs_transaction_t t);
 void vfb_remove_nodes(struct xenner *x);
-/* Starts and stops the domain's device model (after the introduction). */
-int vfb_start(struct xenner *x);
-void vfb_stop(struct xenner *x);
+
+/* devmodel.c: the domain's QEMU, for -vfb and qdisk disks.  Started after
+ * the introduction (0 if none is needed), stopped before the nodes go. */
+int devmodel_start(struct xenner *x);
+void devmodel_stop(struct xenner *x);
 
 /* xenstore.c */
 int xenstore_introduce(struct xenner *x);

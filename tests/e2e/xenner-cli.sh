@@ -33,6 +33,18 @@ expect_error "unknown option" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img,c
 expect_error "same name" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img" \
 	-disk "$XENNER_RUNDIR/disk.img,vdev=xvda"
 expect_error "regular file or block device" -kernel /bin/true -disk /dev/null
+expect_error "No such file" -kernel /bin/true -disk /nonexistent.qcow2,format=qcow2
+expect_error "unknown format=" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img,format=qcow3"
+expect_error "not a qcow2 image" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img,format=qcow2"
+expect_error "serves raw images only" -kernel /bin/true \
+	-disk "$XENNER_RUNDIR/disk.img,format=qcow,backend=vbd"
+expect_error "backend= is vbd" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.img,backend=tap"
+# a qcow2 header (version 3): format=qcow2 takes it, a raw disk warns
+printf 'QFI\373\0\0\0\3' >"$XENNER_RUNDIR/disk.qcow2"
+truncate -s 64K "$XENNER_RUNDIR/disk.qcow2"
+expect_error "not a Xen PV kernel" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.qcow2,format=qcow2"
+expect_error "looks like a qcow2 image and is served raw" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.qcow2"
+expect_error "not a qcow image" -kernel /bin/true -disk "$XENNER_RUNDIR/disk.qcow2,format=qcow"
 expect_error "vnc=DISPLAY is required" -kernel /bin/true -vfb listen=127.0.0.1
 expect_error "wants a display number" -kernel /bin/true -vfb vnc=-1
 expect_error "wants a display number" -kernel /bin/true -vfb vnc=99999
@@ -40,5 +52,5 @@ expect_error "unknown option" -kernel /bin/true -vfb vnc=1,sdl=1
 expect_error "host name or an IP" -kernel /bin/true -vfb "vnc=1,listen=a b"
 expect_error "only one -vfb" -kernel /bin/true -vfb vnc=1 -vfb vnc=2
 "$XENNER" -help | grep -q "Usage: xenner" || fail "-help"
-[ -z "$(ls "$XENNER_RUNDIR" | grep -v 'tiny\|disk.img')" ] || fail "left files: $(ls "$XENNER_RUNDIR")"
+[ -z "$(ls "$XENNER_RUNDIR" | grep -v 'tiny\|disk\.')" ] || fail "left files: $(ls "$XENNER_RUNDIR")"
 exit 0

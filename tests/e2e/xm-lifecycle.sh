@@ -97,4 +97,35 @@ fi
 "$XM" create "$cfg" memory=1 2>"$XENNER_RUNDIR/e" && fail "memory=1 accepted"
 grep -q "command line:1: memory: 1 is outside" "$XENNER_RUNDIR/e" || fail "override message"
 ok "bad subcommands, arguments and configs are refused clearly"
+
+# a qcow2 disk and a vfb: served by the domain's QEMU (qemu-system-xen)
+QEMU=${XENNER_QEMU:-/usr/libexec/xen-qemu-system-i386}
+command -v qemu-img >/dev/null && [ -x "$QEMU" ] ||
+	{ echo "SKIP: qcow2 and vfb part (no qemu-img or $QEMU)"; exit 0; }
+q=$XENNER_RUNDIR/e.qcow2
+qemu-img create -q -f qcow2 "$q" 8M || fail "qemu-img create"
+for ((display = 40 + $$ % 50, n = 0; n < 50; display = 40 + (display - 39) % 50, n++)); do
+	ss -ltnH "sport = :$((5900 + display))" 2>/dev/null | grep -q . || break
+done
+ecfg=$(write_cfg epsilon "extra = 'secs=120'" \
+	"disk = [ 'tap:qcow2:$q,xvda,w', 'format=raw, vdev=xvdb, target=$img' ]" \
+	"vfb = [ 'vnc=1, vnclisten=127.0.0.1, vncdisplay=$display' ]")
+"$XM" create -n "$ecfg" >"$XENNER_RUNDIR/n.out" || fail "create -n epsilon"
+grep -q -- "-disk $q,vdev=xvda,format=qcow2 -disk $img,vdev=xvdb -vfb vnc=$display,listen=127.0.0.1 " \
+	"$XENNER_RUNDIR/n.out" || { cat "$XENNER_RUNDIR/n.out"; fail "create -n args"; }
+"$XM" create "$ecfg" >/dev/null || { xm_log epsilon; fail "create epsilon"; }
+id=$(xm_id epsilon)
+"$XM" block-list epsilon >"$XENNER_RUNDIR/bl.out"
+grep -q "^51712 .*/local/domain/0/backend/qdisk/$id/51712/$" "$XENNER_RUNDIR/bl.out" &&
+	grep -q "^51728 .*/local/domain/0/backend/vbd/$id/51728/$" "$XENNER_RUNDIR/bl.out" ||
+	{ cat "$XENNER_RUNDIR/bl.out"; fail "block-list epsilon"; }
+wait_until "[ \"\$(xenstore-read /local/domain/0/backend/qdisk/$id/51712/state)\" = 2 ]" 100 ||
+	{ xm_log epsilon; fail "QEMU did not take the qcow2 disk"; }
+[ "$(xenstore-read "/local/domain/0/backend/vfb/$id/0/vncdisplay")" = "$display" ] ||
+	fail "vfb nodes"
+proc_alive "$(cat "$XENNER_RUNDIR/qemu-dm-$id.pid")" || fail "no qemu-dm-$id"
+"$XM" destroy epsilon || fail "destroy epsilon"
+wait_until "[ ! -e '$XENNER_RUNDIR/qemu-dm-$id.pid' ]" 150 || { xm_log epsilon; fail "qemu-dm-$id left"; }
+qemu-img check -q "$q" || fail "qemu-img check after destroy"
+ok "tap:qcow2: and vfb = [ 'vnc=1, ...' ] become -disk ...,format=qcow2 and -vfb; QEMU serves them"
 exit 0

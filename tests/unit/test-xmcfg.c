@@ -172,7 +172,7 @@ static void test_meaning_errors(void **state)
 	expect_error("name='a'\nkernel='/k'\npci = ['01:00.0']\n",
 		     "pci: not supported by xenner (PCI passthrough");
 	expect_error("name='a'\nkernel='/k'\nvfb = ['vnc=1']\n",
-		     "no virtual framebuffer");
+		     "vfb: vncdisplay=N is needed");
 	expect_error("name='a'\nbootloader='pygrub'\n", "pygrub");
 	expect_error("kernel='/k'\n", "no name");
 	expect_error("name='a'\n", "no kernel");
@@ -198,15 +198,15 @@ static void test_meaning_errors(void **state)
 	expect_error("name='a'\nkernel='/k'\ndisk='file:/x,xvda,w'\n",
 		     "wants a list");
 	expect_error("name='a'\nkernel='/k'\ndisk=['/x,xvda,w']\n",
-		     "needs phy:, file: or tap:aio:");
+		     "needs phy:, file:, tap:aio:, tap:qcow2: or qdisk:");
 	expect_error("name='a'\nkernel='/k'\ndisk=['file:/x,xvda']\n",
 		     "TARGET,DEVICE,MODE");
 	expect_error("name='a'\nkernel='/k'\ndisk=['file:/x,floppy,w']\n",
 		     "not a disk name");
 	expect_error("name='a'\nkernel='/k'\ndisk=['file:/x,xvda,x']\n",
 		     "mode 'x'");
-	expect_error("name='a'\nkernel='/k'\ndisk=['tap:qcow2:/x,xvda,w']\n",
-		     "only raw images");
+	expect_error("name='a'\nkernel='/k'\ndisk=['tap:sync:/x,xvda,w']\n",
+		     "tap: images are aio (raw), qcow, qcow2, vhd or vmdk");
 	expect_error("name='a'\nkernel='/k'\ndisk=['file:/x,hdc:cdrom,r']\n",
 		     "CD-ROMs");
 	expect_error("name='a'\nkernel='/k'\n"
@@ -234,6 +234,136 @@ static void test_vif(void **state)
 	assert_string_equal(d.vifs[0].mac, "00:16:3e:00:00:01");
 	assert_string_equal(d.vifs[0].bridge, "xenbr0");
 	assert_string_equal(d.vifs[1].mac, "");
+}
+
+static void test_disk_formats(void **state)
+{
+	static struct xm_domcfg d;
+	static const struct {
+		const char *spec, *path, *vdev, *format;
+		bool qdisk, ro;
+	} cases[] = {
+		{"tap:qcow2:/i.qcow2,xvda,w", "/i.qcow2", "xvda", "qcow2", true,
+		 false},
+		{"tap2:qcow2:/i,xvdb,r", "/i", "xvdb", "qcow2", true, true},
+		{"tap:vhd:/v.vhd,xvda,w", "/v.vhd", "xvda", "vhd", true, false},
+		{"qcow2:/i,xvda,w", "/i", "xvda", "qcow2", true, false},
+		{"qdisk:/raw.img,xvda,w", "/raw.img", "xvda", "raw", true,
+		 false},
+		{"tap:aio:/raw.img,xvda,w", "/raw.img", "xvda", "raw", false,
+		 false},
+		{"phy:vg/lv,xvda,r", "/dev/vg/lv", "xvda", "raw", false, true},
+		/* xl's key=value form; target= comes last, commas and all */
+		{"format=qcow2, vdev=xvda, target=/i.qcow2", "/i.qcow2", "xvda",
+		 "qcow2", true, false},
+		{"vdev=xvdc,access=ro,format=raw,target=/r.img", "/r.img",
+		 "xvdc", "raw", false, true},
+		{"vdev=xvda, backendtype=qdisk, target=/r.img", "/r.img",
+		 "xvda", "raw", true, false},
+		{"format=vhd,vdev=xvda,devtype=disk,access=w,target=/v", "/v",
+		 "xvda", "vhd", true, false},
+	};
+	char cfg[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		snprintf(cfg, sizeof(cfg),
+			 "name='a'\nkernel='/k'\n"
+			 "disk = [ '%s' ]\n",
+			 cases[i].spec);
+		if (dom(cfg, &d))
+			fail_msg("'%s': %s", cases[i].spec, err);
+		assert_int_equal(d.nr_disks, 1);
+		assert_string_equal(d.disks[0].path, cases[i].path);
+		assert_string_equal(d.disks[0].vdev, cases[i].vdev);
+		assert_string_equal(d.disks[0].format, cases[i].format);
+		assert_int_equal(d.disks[0].qdisk, cases[i].qdisk);
+		assert_int_equal(d.disks[0].ro, cases[i].ro);
+	}
+	expect_error("name='a'\nkernel='/k'\n"
+		     "disk=['format=qcow3,vdev=xvda,target=/x']\n",
+		     "format 'qcow3' is not raw, qcow, qcow2");
+	expect_error("name='a'\nkernel='/k'\ndisk=['vdev=xvda']\n",
+		     "no target=PATH");
+	expect_error("name='a'\nkernel='/k'\ndisk=['target=/x']\n",
+		     "no vdev=NAME");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "disk=['vdev=xvda,script=block-iscsi,target=/x']\n",
+		     "disk setting 'script' is not supported");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "disk=['format=qcow2,vdev=xvda,backendtype=phy,target=/x']"
+		     "\n",
+		     "backendtype phy serves raw images only");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "disk=['vdev=xvda,devtype=cdrom,target=/x']\n",
+		     "CD-ROMs");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "disk=['vdev=xvda,/x,target=/y']\n",
+		     "write every setting as key=value");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "disk=['vdev=xvda,target=/x,y.img']\n",
+		     "cannot take a path with ','");
+}
+
+static void test_vfb(void **state)
+{
+	static struct xm_domcfg d;
+
+	(void)state;
+	assert_int_equal(dom("name='a'\nkernel='/k'\n", &d), 0);
+	assert_false(d.vfb.enabled);
+	assert_int_equal(dom("name='a'\nkernel='/k'\nvfb = [ 'vnc=1, "
+			     "vnclisten=127.0.0.1, vncdisplay=3' ]\n",
+			     &d),
+			 0);
+	assert_true(d.vfb.enabled);
+	assert_int_equal(d.vfb.display, 3);
+	assert_string_equal(d.vfb.listen, "127.0.0.1");
+	/* xm's type=vnc; xl's vnclisten=ADDR:DISPLAY; SDL leftovers */
+	assert_int_equal(dom("name='a'\nkernel='/k'\nvfb = [ 'type=vnc,"
+			     "vnclisten=0.0.0.0:7,vncunused=0,sdl=0,"
+			     "display=:0,xauthority=/x,vncpasswd=' ]\n",
+			     &d),
+			 0);
+	assert_int_equal(d.vfb.display, 7);
+	assert_string_equal(d.vfb.listen, "0.0.0.0");
+	assert_int_equal(dom("name='a'\nkernel='/k'\nvfb = [ 'vnc=1,"
+			     "vncdisplay=0,vnclisten=::1' ]\n",
+			     &d),
+			 0);
+	assert_string_equal(d.vfb.listen, "::1");
+	assert_int_equal(d.vfb.display, 0);
+	assert_int_equal(dom("name='a'\nkernel='/k'\nvfb = []\n", &d), 0);
+	assert_false(d.vfb.enabled);
+	expect_error("name='a'\nkernel='/k'\nvfb = ['sdl=1,vncdisplay=1']\n",
+		     "sdl=1: only VNC");
+	expect_error("name='a'\nkernel='/k'\nvfb = ['vncdisplay=1']\n",
+		     "only VNC is supported: add vnc=1");
+	expect_error("name='a'\nkernel='/k'\nvfb = ['type=sdl']\n",
+		     "type 'sdl': only VNC");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "vfb = ['vnc=1,vncunused=1,vncdisplay=1']\n",
+		     "cannot pick a free display");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "vfb = ['vnc=1,vncdisplay=99999']\n",
+		     "not a display number");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "vfb = ['vnc=1,vncdisplay=1,vnclisten=a b']\n",
+		     "not a host name");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "vfb = ['vnc=1,vncdisplay=1,vncpasswd=x']\n",
+		     "no VNC passwords");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "vfb = ['vnc=1,vncdisplay=1,keymap=de']\n",
+		     "vfb setting 'keymap' is not supported");
+	expect_error("name='a'\nkernel='/k'\n"
+		     "vfb = ['vnc=1,vncdisplay=1','vnc=1,vncdisplay=2']\n",
+		     "at most 1 entries");
+	expect_error("name='a'\nkernel='/k'\nvnc = 1\n",
+		     "vnc: not supported by xenner (an HVM setting; a PV "
+		     "guest's display is vfb");
+	expect_error("name='a'\nkernel='/k'\nvncdisplay = 1\n",
+		     "vfb = [ 'vnc=1, vncdisplay=N' ]");
 }
 
 static void test_hostile(void **state)
@@ -336,6 +466,8 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_meaning_errors),
 		cmocka_unit_test(test_vif),
+		cmocka_unit_test(test_disk_formats),
+		cmocka_unit_test(test_vfb),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_missing_file),
 	};

@@ -125,11 +125,15 @@ static int build_args(const struct xm_domcfg *d, struct argbuf *a)
 	add(a, "%s", "-smp");
 	add(a, "%s", num);
 	for (unsigned i = 0; i < d->nr_disks; i++) {
+		const struct xm_disk *k = &d->disks[i];
+		bool raw = !strcmp(k->format, "raw");
 		char spec[1100];
 
-		snprintf(spec, sizeof(spec), "%.1023s,vdev=%s%s",
-			 d->disks[i].path, d->disks[i].vdev,
-			 d->disks[i].ro ? ",ro" : "");
+		/* raw goes to blkbackd unless qdisk: was asked for */
+		snprintf(spec, sizeof(spec), "%.1023s,vdev=%s%s%s%s%s", k->path,
+			 k->vdev, k->ro ? ",ro" : "",
+			 raw ? "" : ",format=", raw ? "" : k->format,
+			 raw && k->qdisk ? ",backend=qdisk" : "");
 		add(a, "%s", "-disk");
 		add(a, "%s", spec);
 	}
@@ -141,6 +145,14 @@ static int build_args(const struct xm_domcfg *d, struct argbuf *a)
 			 d->vifs[i].bridge[0] ? ",bridge=" : "",
 			 d->vifs[i].bridge);
 		add(a, "%s", "-net");
+		add(a, "%s", spec);
+	}
+	if (d->vfb.enabled) {
+		char spec[96];
+
+		snprintf(spec, sizeof(spec), "vnc=%u%s%s", d->vfb.display,
+			 d->vfb.listen[0] ? ",listen=" : "", d->vfb.listen);
+		add(a, "%s", "-vfb");
 		add(a, "%s", spec);
 	}
 	add(a, "%s", "-console");

@@ -12,7 +12,8 @@ $(XENNER_XM): $(XM_OBJS) $(COMMON_LIB)
 TEST_BINS += $(BUILD)/tests/unit/test-xmcfg
 
 $(BUILD)/tests/unit/test-xmcfg: $(BUILD)/tests/unit/test-xmcfg.o \
-		$(BUILD)/tools/xm/xmcfg.o $(BUILD)/tools/xm/xmdom.o $(COMMON_LIB)
+		$(BUILD)/tools/xm/xmcfg.o $(BUILD)/tools/xm/xmdom.o \
+		$(BUILD)/tools/xm/xmdev.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 

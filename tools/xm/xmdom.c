@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "xenner/emu-abi.h"
-#include "xenner/vdev.h"
 #include "xmdom.h"
 
 #define XM_MIN_MEMORY 16
@@ -46,12 +45,19 @@ static const struct {
 	const char *key, *why;
 } unsupported[] = {
 	{"pci", "PCI passthrough needs a real hypervisor"},
-	{"vfb", "no virtual framebuffer yet; use the console"},
-	{"vkb", "no virtual keyboard yet; use the console"},
-	{"vnc", "no virtual framebuffer yet; use the console"},
-	{"vnclisten", "no virtual framebuffer yet; use the console"},
-	{"vncunused", "no virtual framebuffer yet; use the console"},
-	{"sdl", "no virtual framebuffer yet; use the console"},
+	{"vkb", "vfb = [ 'vnc=1, vncdisplay=N' ] brings a keyboard; no "
+		"other vkb"},
+	{"vnc", "an HVM setting; a PV guest's display is "
+		"vfb = [ 'vnc=1, vncdisplay=N' ]"},
+	{"vnclisten", "an HVM setting; a PV guest's display is "
+		      "vfb = [ 'vnc=1, vnclisten=ADDR, vncdisplay=N' ]"},
+	{"vncdisplay", "an HVM setting; a PV guest's display is "
+		       "vfb = [ 'vnc=1, vncdisplay=N' ]"},
+	{"vncunused", "an HVM setting; a PV guest's display is "
+		      "vfb = [ 'vnc=1, vncdisplay=N' ]"},
+	{"vncpasswd", "no VNC passwords yet"},
+	{"sdl", "no SDL; a PV guest's display is "
+		"vfb = [ 'vnc=1, vncdisplay=N' ]"},
 	{"bootloader", "no bootloader (pygrub) support; give kernel= and "
 		       "ramdisk="},
 	{"bootloader_args", "no bootloader support"},
@@ -89,7 +95,7 @@ static const struct {
 static const char *const supported[] = {
 	"kernel",      "ramdisk",   "extra",	"root",	   "cmdline", "memory",
 	"maxmem",      "vcpus",	    "name",	"uuid",	   "disk",    "vif",
-	"on_poweroff", "on_reboot", "on_crash", "builder", "type",
+	"on_poweroff", "on_reboot", "on_crash", "builder", "type",    "vfb",
 };
 
 static const struct xmcfg_entry *get(const struct xmcfg *c, const char *k)
@@ -198,144 +204,6 @@ int xm_parse_uuid(const char *s, uint8_t uuid[16])
 	return n == 16 ? 0 : -1;
 }
 
-/* "phy:/dev/vg/lv,xvda,w", "file:/img,sda1,r", "tap:aio:/img,xvdb,w" */
-static int parse_disk(struct ctx *x, const struct xmcfg_entry *e,
-		      const char *spec, struct xm_disk *d)
-{
-	char buf[XMCFG_MAX_STRING + 1], *target, *vdev, *mode, *path;
-	const char *prefix = "";
-
-	snprintf(buf, sizeof(buf), "%s", spec);
-	target = buf;
-	vdev = strchr(target, ',');
-	if (!vdev || !(mode = strchr(vdev + 1, ',')) || strchr(mode + 1, ','))
-		return bad(x, e,
-			   "'%s' is not TARGET,DEVICE,MODE "
-			   "(e.g. 'file:/img,xvda,w')",
-			   spec);
-	*vdev++ = '\0';
-	*mode++ = '\0';
-	if (strchr(target, '='))
-		return bad(x, e,
-			   "xl-style disk specs are not supported; write "
-			   "'file:/img,xvda,w'");
-	while (*vdev == ' ')
-		vdev++;
-	while (*mode == ' ')
-		mode++;
-	if (!strncmp(target, "phy:", 4)) {
-		path = target + 4;
-		if (*path != '/')
-			prefix = "/dev/";
-	} else if (!strncmp(target, "file:", 5)) {
-		path = target + 5;
-	} else if (!strncmp(target, "tap:aio:", 8)) {
-		path = target + 8;
-	} else if (!strncmp(target, "tap2:aio:", 9)) {
-		path = target + 9;
-	} else if (!strncmp(target, "tap:", 4) ||
-		   !strncmp(target, "tap2:", 5)) {
-		return bad(x, e,
-			   "'%s': only raw images (tap:aio:) are "
-			   "supported",
-			   target);
-	} else {
-		return bad(x, e, "'%s' needs phy:, file: or tap:aio: in front",
-			   target);
-	}
-	if (!*path)
-		return bad(x, e, "'%s' names no file or device", spec);
-	if (*path != '/' && !*prefix) {
-		char cwd[512];
-
-		if (!getcwd(cwd, sizeof(cwd)))
-			return bad(x, e, "cannot make '%s' absolute", path);
-		if ((size_t)snprintf(d->path, sizeof(d->path), "%s/%s", cwd,
-				     path) >= sizeof(d->path))
-			return bad(x, e, "path too long");
-	} else if ((size_t)snprintf(d->path, sizeof(d->path), "%s%s", prefix,
-				    path) >= sizeof(d->path)) {
-		return bad(x, e, "path too long");
-	}
-	if (!strncmp(vdev, "ioemu:", 6))
-		vdev += 6;
-	if (strchr(vdev, ':'))
-		return bad(x, e,
-			   "'%s': CD-ROMs and other device types are "
-			   "not supported",
-			   vdev);
-	if (strlen(vdev) >= sizeof(d->vdev) || vdev_to_devid(vdev) < 0)
-		return bad(x, e,
-			   "'%s' is not a disk name (xvda, sda1, hdb, "
-			   "...)",
-			   vdev);
-	strcpy(d->vdev, vdev);
-	if (!strcmp(mode, "w") || !strcmp(mode, "w!") || !strcmp(mode, "rw"))
-		d->ro = false;
-	else if (!strcmp(mode, "r") || !strcmp(mode, "ro"))
-		d->ro = true;
-	else
-		return bad(x, e, "mode '%s' is not w or r", mode);
-	return 0;
-}
-
-static int parse_mac(const char *s)
-{
-	unsigned b[6];
-	char end;
-
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &end) != 6)
-		return -1;
-	for (int i = 2; i < 17; i += 3)
-		if (s[i] != ':')
-			return -1;
-	return b[0] & 1 ? -1 : 0; /* multicast */
-}
-
-/* "mac=00:16:3e:00:00:01, bridge=xenbr0"; "" = defaults */
-static int parse_vif(struct ctx *x, const struct xmcfg_entry *e,
-		     const char *spec, struct xm_vif *v)
-{
-	char buf[XMCFG_MAX_STRING + 1], *save = NULL, *kv;
-
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (kv = strtok_r(buf, ",", &save); kv;
-	     kv = strtok_r(NULL, ",", &save)) {
-		char *val;
-
-		while (*kv == ' ')
-			kv++;
-		if (!*kv)
-			continue;
-		val = strchr(kv, '=');
-		if (!val)
-			return bad(x, e, "'%s' is not key=value", kv);
-		*val++ = '\0';
-		if (!strcmp(kv, "mac")) {
-			if (parse_mac(val))
-				return bad(x, e,
-					   "'%s' is not a unicast MAC "
-					   "address",
-					   val);
-			strcpy(v->mac, val);
-		} else if (!strcmp(kv, "bridge")) {
-			if (!*val || strlen(val) >= 16 || strchr(val, ' ') ||
-			    strchr(val, '/'))
-				return bad(x, e, "'%s' is not a bridge name",
-					   val);
-			strcpy(v->bridge, val);
-		} else {
-			return bad(x, e,
-				   "vif setting '%s' is not supported "
-				   "(mac and bridge are)",
-				   kv);
-		}
-	}
-	return 0;
-}
-
 static int get_list(struct ctx *x, const struct xmcfg_entry *e, size_t max)
 {
 	if (e->v.type != XMCFG_LIST)
@@ -391,7 +259,7 @@ int xmdom_from_cfg(const struct xmcfg *c, struct xm_domcfg *d, char *err,
 {
 	struct ctx x = {err, errlen};
 	const struct xmcfg_entry *e;
-	char root[512] = "", extra[1024] = "", s[64];
+	char root[512] = "", extra[1024] = "", s[64], why[512];
 	unsigned maxmem = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -469,8 +337,9 @@ int xmdom_from_cfg(const struct xmcfg *c, struct xm_domcfg *d, char *err,
 		if (get_list(&x, e, XMDOM_MAX_DISKS))
 			return -1;
 		for (size_t i = 0; i < e->v.nr_items; i++) {
-			if (parse_disk(&x, e, e->v.items[i].str, &d->disks[i]))
-				return -1;
+			if (xmdev_disk(e->v.items[i].str, &d->disks[i], why,
+				       sizeof(why)))
+				return bad(&x, e, "%s", why);
 			for (size_t j = 0; j < i; j++)
 				if (!strcmp(d->disks[j].vdev, d->disks[i].vdev))
 					return bad(&x, e, "%s given twice",
@@ -482,10 +351,18 @@ int xmdom_from_cfg(const struct xmcfg *c, struct xm_domcfg *d, char *err,
 		if (get_list(&x, e, XMDOM_MAX_VIFS))
 			return -1;
 		for (size_t i = 0; i < e->v.nr_items; i++) {
-			if (parse_vif(&x, e, e->v.items[i].str, &d->vifs[i]))
-				return -1;
+			if (xmdev_vif(e->v.items[i].str, &d->vifs[i], why,
+				      sizeof(why)))
+				return bad(&x, e, "%s", why);
 			d->nr_vifs++;
 		}
+	}
+	if ((e = get(c, "vfb"))) {
+		if (get_list(&x, e, 1))
+			return -1;
+		if (e->v.nr_items &&
+		    xmdev_vfb(e->v.items[0].str, &d->vfb, why, sizeof(why)))
+			return bad(&x, e, "%s", why);
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "xmcfg.h"
+#include "xmdev.h"
 
 #define XMDOM_MAX_DISKS 16
 #define XMDOM_MAX_VIFS	8
@@ -18,17 +19,6 @@ enum xm_action {
 	XM_DESTROY = 0,
 	XM_RESTART,
 	XM_PRESERVE,
-};
-
-struct xm_disk {
-	char path[1024];
-	char vdev[16];
-	bool ro;
-};
-
-struct xm_vif {
-	char mac[18];	 /* "" = let xenner choose */
-	char bridge[64]; /* "" = default */
 };
 
 struct xm_domcfg {
@@ -44,6 +34,7 @@ struct xm_domcfg {
 	unsigned nr_disks;
 	struct xm_vif vifs[XMDOM_MAX_VIFS];
 	unsigned nr_vifs;
+	struct xm_vfb vfb;
 	enum xm_action on_poweroff, on_reboot, on_crash;
 };
 
