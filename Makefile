@@ -2,8 +2,9 @@
 #   make            build everything into $(BUILD) (default build/)
 #   make check      build and run all tests (ends with "N passed, N failed")
 #   make asan       the same build and tests with ASan+UBSan in build-asan/
-#   make bench      boot benchmarks: xenner vs QEMU vs host (bench/boot;
-#                   not part of check; docs/bench.md)
+#   make bench      benchmarks: xenner vs QEMU vs host (bench/boot, then
+#                   bench/blk; not part of check; docs/bench.md)
+#   make bench-blk  only the block I/O one (bench/blk)
 BUILD ?= build
 CC ?= gcc
 OPT ?= -O2
@@ -47,6 +48,11 @@ asan:
 bench: build-all
 	scripts/setup-bench-deps.sh
 	BUILD=$(BUILD) bench/boot
+	BUILD=$(BUILD) bench/blk
+
+bench-blk: build-all
+	scripts/setup-bench-deps.sh
+	BUILD=$(BUILD) bench/blk
 
 # Installed layout: user tools in bin (xenner finds xenner-dom0 beside
 # itself), daemons in sbin, the shim libraries in their own directory so
@@ -102,7 +108,7 @@ format:
 clean:
 	rm -rf build build-asan
 
-.PHONY: all build-all check asan bench format clean
+.PHONY: all build-all check asan bench bench-blk format clean
 # Objects of the test kernels are intermediate files; keep them.
 .SECONDARY:
 

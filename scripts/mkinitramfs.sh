@@ -10,8 +10,9 @@
 # "XENNER-RUN: exit N", or else starts an interactive shell on the console.
 # Either way it powers off afterwards (poweroff -f).
 # MODULES_DIR (default: the one under /var/cache/xenner/kernel/lib/modules)
-# supplies xen-blkfront.ko and xen-netfront.ko, copied in (not loaded) with
-# a modules.dep for busybox modprobe.
+# supplies xen-blkfront.ko and xen-netfront.ko, and virtio_pci.ko and
+# virtio_blk.ko for QEMU boots of the same kernel (bench/blk), copied in
+# (not loaded) with a modules.dep for busybox modprobe.
 set -eu
 
 out=${1:?usage: mkinitramfs.sh OUT.cpio.gz [MODULES_DIR]}
@@ -46,16 +47,31 @@ if [ -n "$mods" ] && [ -d "$mods" ]; then
 	kver=$(basename "$mods")
 	mkdir -p "$root/lib/modules/$kver"
 	: >"$root/lib/modules/$kver/modules.dep"
-	for m in drivers/block/xen-blkfront.ko drivers/net/xen-netfront.ko; do
-		src=$mods/kernel/$m
+	# add MODULE [DEPENDENCY...]: paths under kernel/, the dependencies
+	# in depmod's order (modprobe loads the last one first)
+	add() {
+		src=$mods/kernel/$1
 		if [ ! -f "$src" ]; then
 			echo "mkinitramfs: warning: no $src" >&2
-			continue
+			return 0
 		fi
-		mkdir -p "$root/lib/modules/$kver/kernel/$(dirname "$m")"
-		cp "$src" "$root/lib/modules/$kver/kernel/$m"
-		echo "kernel/$m:" >>"$root/lib/modules/$kver/modules.dep"
-	done
+		mkdir -p "$root/lib/modules/$kver/kernel/$(dirname "$1")"
+		cp "$src" "$root/lib/modules/$kver/kernel/$1"
+		line="kernel/$1:"
+		shift
+		for d in "$@"; do line="$line kernel/$d"; done
+		echo "$line" >>"$root/lib/modules/$kver/modules.dep"
+	}
+	add drivers/block/xen-blkfront.ko
+	add drivers/net/xen-netfront.ko
+	v=drivers/virtio
+	add $v/virtio_ring.ko
+	add $v/virtio.ko $v/virtio_ring.ko
+	add $v/virtio_pci_legacy_dev.ko
+	add $v/virtio_pci_modern_dev.ko
+	add $v/virtio_pci.ko $v/virtio_pci_legacy_dev.ko \
+		$v/virtio_pci_modern_dev.ko $v/virtio.ko $v/virtio_ring.ko
+	add drivers/block/virtio_blk.ko $v/virtio.ko $v/virtio_ring.ko
 fi
 
 cat >"$root"/init <<'EOF'
