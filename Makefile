@@ -2,9 +2,12 @@
 #   make            build everything into $(BUILD) (default build/)
 #   make check      build and run all tests (ends with "N passed, N failed")
 #   make asan       the same build and tests with ASan+UBSan in build-asan/
+#   make soak       long tests kept out of check (100 MB over netbackd)
 #   make bench      benchmarks: xenner vs QEMU vs host (bench/boot, then
-#                   bench/blk; not part of check; docs/bench.md)
+#                   bench/blk, then bench/net; not part of check;
+#                   docs/bench.md)
 #   make bench-blk  only the block I/O one (bench/blk)
+#   make bench-net  only the network one (bench/net; root: a netns, taps)
 BUILD ?= build
 CC ?= gcc
 OPT ?= -O2
@@ -49,10 +52,19 @@ bench: build-all
 	scripts/setup-bench-deps.sh
 	BUILD=$(BUILD) bench/boot
 	BUILD=$(BUILD) bench/blk
+	BUILD=$(BUILD) bench/net
+
+# Longer runs than make check affords: 100 MB each way through netbackd.
+soak: build-all
+	BUILD=$(BUILD) XT_NET_MB=100 tests/e2e/linux-net.sh
 
 bench-blk: build-all
 	scripts/setup-bench-deps.sh
 	BUILD=$(BUILD) bench/blk
+
+bench-net: build-all
+	scripts/setup-bench-deps.sh
+	BUILD=$(BUILD) bench/net
 
 # Installed layout: user tools in bin (xenner finds xenner-dom0 beside
 # itself), daemons in sbin, the shim libraries in their own directory so
@@ -108,7 +120,7 @@ format:
 clean:
 	rm -rf build build-asan
 
-.PHONY: all build-all check asan bench bench-blk format clean
+.PHONY: all build-all check asan soak bench bench-blk bench-net format clean
 # Objects of the test kernels are intermediate files; keep them.
 .SECONDARY:
 

@@ -10,9 +10,10 @@
 # "XENNER-RUN: exit N", or else starts an interactive shell on the console.
 # Either way it powers off afterwards (poweroff -f).
 # MODULES_DIR (default: the one under /var/cache/xenner/kernel/lib/modules)
-# supplies xen-blkfront.ko and xen-netfront.ko, and virtio_pci.ko and
-# virtio_blk.ko for QEMU boots of the same kernel (bench/blk), copied in
-# (not loaded) with a modules.dep for busybox modprobe.
+# supplies xen-blkfront.ko and xen-netfront.ko, and virtio_pci.ko,
+# virtio_blk.ko and virtio_net.ko for QEMU boots of the same kernel
+# (bench/blk, bench/net), copied in (not loaded) with a modules.dep for
+# busybox modprobe.
 set -eu
 
 out=${1:?usage: mkinitramfs.sh OUT.cpio.gz [MODULES_DIR]}
@@ -72,6 +73,10 @@ if [ -n "$mods" ] && [ -d "$mods" ]; then
 	add $v/virtio_pci.ko $v/virtio_pci_legacy_dev.ko \
 		$v/virtio_pci_modern_dev.ko $v/virtio.ko $v/virtio_ring.ko
 	add drivers/block/virtio_blk.ko $v/virtio.ko $v/virtio_ring.ko
+	add net/core/failover.ko
+	add drivers/net/net_failover.ko net/core/failover.ko
+	add drivers/net/virtio_net.ko $v/virtio.ko $v/virtio_ring.ko \
+		drivers/net/net_failover.ko net/core/failover.ko
 fi
 
 cat >"$root"/init <<'EOF'
