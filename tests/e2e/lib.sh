@@ -16,6 +16,24 @@ ok() { echo "ok: $*"; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_file() { [ -e "$1" ] || skip "missing $1${2:+ ($2)}"; }
 
+# Debian's kernel as a guest (scripts/fetch-guest-kernel.sh): skips without
+# a writable /dev/kvm, the kernel or xenner; sets $kernel and $XENNER.
+need_linux_guest() {
+	local cache=${XENNER_CACHE:-/var/cache/xenner}
+	[ -w /dev/kvm ] || skip "no writable /dev/kvm"
+	kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
+	[ -n "$kernel" ] || skip "no guest kernel in $cache (scripts/fetch-guest-kernel.sh)"
+	XENNER=$BUILD/xenner/xenner
+	need_file "$XENNER" "make"
+}
+
+# The busybox initramfs of scripts/mkinitramfs.sh, in the run directory:
+# sets $initrd.
+make_initrd() {
+	initrd=$XENNER_RUNDIR/initrd.gz
+	"$SRCDIR/scripts/mkinitramfs.sh" "$initrd" >/dev/null || fail "mkinitramfs.sh"
+}
+
 _cleanups=()
 on_exit() { _cleanups+=("$*"); }
 _run_cleanups() {

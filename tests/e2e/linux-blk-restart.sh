@@ -5,15 +5,10 @@
 # and the guest powers off normally.
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
-[ -w /dev/kvm ] || skip "no writable /dev/kvm"
-cache=${XENNER_CACHE:-/var/cache/xenner}
-kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
-[ -n "$kernel" ] || skip "no guest kernel in $cache (scripts/fetch-guest-kernel.sh)"
-XENNER="$BUILD/xenner/xenner"
+need_linux_guest
 need_file "$BUILD/blkbackd/blkbackd" "make"
 start_dom0
-initrd=$XENNER_RUNDIR/initrd.gz
-"$SRCDIR/scripts/mkinitramfs.sh" "$initrd" >/dev/null || fail "mkinitramfs.sh"
+make_initrd
 img=$XENNER_RUNDIR/disk.img
 truncate -s 16M "$img"
 

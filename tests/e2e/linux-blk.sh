@@ -5,16 +5,11 @@
 # host (debugfs), and the read-only xvdc reads but refuses writes.
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
-[ -w /dev/kvm ] || skip "no writable /dev/kvm"
-cache=${XENNER_CACHE:-/var/cache/xenner}
-kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
-[ -n "$kernel" ] || skip "no guest kernel in $cache (scripts/fetch-guest-kernel.sh)"
+need_linux_guest
 command -v debugfs >/dev/null || skip "no debugfs (e2fsprogs)"
-XENNER="$BUILD/xenner/xenner"
 need_file "$BUILD/blkbackd/blkbackd" "make"
 start_dom0
-initrd=$XENNER_RUNDIR/initrd.gz
-"$SRCDIR/scripts/mkinitramfs.sh" "$initrd" >/dev/null || fail "mkinitramfs.sh"
+make_initrd
 
 a=$XENNER_RUNDIR/a.img b=$XENNER_RUNDIR/b.img c=$XENNER_RUNDIR/c.img
 truncate -s 16M "$a"

@@ -7,13 +7,7 @@
 # Prints the boot time to /init and emu's entry count.
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
-[ -c /dev/kvm ] || skip "no /dev/kvm"
-[ -w /dev/kvm ] || skip "/dev/kvm not writable"
-cache=${XENNER_CACHE:-/var/cache/xenner}
-kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
-[ -n "$kernel" ] || skip "no guest kernel in $cache (scripts/fetch-guest-kernel.sh)"
-XENNER="$BUILD/xenner/xenner"
-need_file "$XENNER" "make"
+need_linux_guest
 BOOT_TIMEOUT=${LINUX_BOOT_TIMEOUT:-240}
 
 new_rundir

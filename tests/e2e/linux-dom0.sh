@@ -6,16 +6,10 @@
 # xenner with their own exit status (2 and 3).
 # test-timeout: 900
 . "$(dirname "$0")/lib.sh"
-[ -w /dev/kvm ] || skip "no writable /dev/kvm"
-cache=${XENNER_CACHE:-/var/cache/xenner}
-kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
-[ -n "$kernel" ] || skip "no guest kernel in $cache (scripts/fetch-guest-kernel.sh)"
-XENNER="$BUILD/xenner/xenner"
-need_file "$XENNER" "make"
+need_linux_guest
 BOOT_TIMEOUT=${LINUX_BOOT_TIMEOUT:-300}
 start_dom0
-initrd=$XENNER_RUNDIR/initrd.gz
-"$SRCDIR/scripts/mkinitramfs.sh" "$initrd" >/dev/null || fail "mkinitramfs.sh"
+make_initrd
 
 boot() { # name, command in the guest; sets pid
 	XENNER_RUNDIR=$XENNER_RUNDIR timeout -k 5 "$BOOT_TIMEOUT" "$XENNER" \

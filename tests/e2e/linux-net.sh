@@ -10,17 +10,12 @@
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
 need_root
-[ -w /dev/kvm ] || skip "no writable /dev/kvm"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
-cache=${XENNER_CACHE:-/var/cache/xenner}
-kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
-[ -n "$kernel" ] || skip "no guest kernel in $cache (scripts/fetch-guest-kernel.sh)"
+need_linux_guest
 need_file "$BUILD/netbackd/netbackd" "make"
-XENNER="$BUILD/xenner/xenner"
 BB=/bin/busybox
 new_rundir
-initrd=$XENNER_RUNDIR/initrd.gz
-"$SRCDIR/scripts/mkinitramfs.sh" "$initrd" >/dev/null || fail "mkinitramfs.sh"
+make_initrd
 
 NS=xln-$$-$RANDOM
 ip netns add "$NS" || skip "cannot create a network namespace"

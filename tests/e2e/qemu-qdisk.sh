@@ -9,21 +9,15 @@
 # dom0 set of a lone xenner (no qemu-dm of its own) works the same way.
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
-[ -w /dev/kvm ] || skip "no writable /dev/kvm"
 QEMU=${XENNER_QEMU:-/usr/libexec/xen-qemu-system-i386}
 [ -x "$QEMU" ] || skip "no $QEMU (qemu-system-xen)"
 command -v qemu-img >/dev/null || skip "no qemu-img (qemu-utils)"
 command -v debugfs >/dev/null || skip "no debugfs (e2fsprogs)"
-cache=${XENNER_CACHE:-/var/cache/xenner}
-kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
-[ -n "$kernel" ] || skip "no guest kernel in $cache (scripts/fetch-guest-kernel.sh)"
-XENNER="$BUILD/xenner/xenner"
-need_file "$XENNER" "make"
+need_linux_guest
 need_file "$BUILD/blkbackd/blkbackd" "make"
 start_dom0
 R=$XENNER_RUNDIR
-initrd=$R/initrd.gz
-"$SRCDIR/scripts/mkinitramfs.sh" "$initrd" >/dev/null || fail "mkinitramfs.sh"
+make_initrd
 
 a=$R/a.qcow2 b=$R/b.qcow2 c=$R/c.img
 qemu-img create -q -f qcow2 "$a" 16M || fail "qemu-img create"

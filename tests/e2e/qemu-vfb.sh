@@ -9,17 +9,12 @@
 # xenner-cleanup.
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
-[ -w /dev/kvm ] || skip "no writable /dev/kvm"
 QEMU=${XENNER_QEMU:-/usr/libexec/xen-qemu-system-i386}
 [ -x "$QEMU" ] || skip "no $QEMU (qemu-system-xen)"
 command -v python3 >/dev/null || skip "no python3"
 command -v ss >/dev/null || skip "no ss (iproute2)"
-cache=${XENNER_CACHE:-/var/cache/xenner}
-kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -n 1)
-[ -n "$kernel" ] || skip "no guest kernel in $cache (scripts/fetch-guest-kernel.sh)"
-XENNER="$BUILD/xenner/xenner"
+need_linux_guest
 SNAP="$SRCDIR/tests/e2e/vnc-snapshot.py"
-need_file "$XENNER" "make"
 start_dom0
 R=$XENNER_RUNDIR
 
@@ -48,8 +43,7 @@ free_display() {
 display=$(free_display) || skip "no free VNC display in 40..89"
 port=$((5900 + display))
 
-initrd=$R/initrd.gz
-"$SRCDIR/scripts/mkinitramfs.sh" "$initrd" >/dev/null || fail "mkinitramfs.sh"
+make_initrd
 
 # The guest takes its cues from the console: the host sends a line after
 # each screenshot.  (No double quotes: they delimit xenner.run=.)

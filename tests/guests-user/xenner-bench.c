@@ -25,17 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
+
 #define MAX_REPS    101
 #define FAULT_PAGES 64 /* pages touched per mmap; one op = one page */
 #define PAGE	    4096
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static void run_syscall(long iters)
 {
@@ -113,28 +107,6 @@ static const struct test tests[] = {
 	{"forkexec", run_forkexec, 40},
 	{"cpu", run_cpu, 20000000},
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static long arg_long(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "xenner-bench: bad number '%s' (%ld..%ld)\n", s,
-			lo, hi);
-		exit(2);
-	}
-	return v;
-}
 
 int main(int argc, char **argv)
 {

@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
+
 #define MAX_REPS 101
 #define RAND_BS	 4096
 #define MIB	 (1024ull * 1024)
@@ -57,14 +59,6 @@ struct opts {
 	long reps;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 /* xorshift64: the same buffer and offsets on every setup */
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -74,12 +68,6 @@ static uint64_t next_rand(void)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return rng;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "xenner-blkbench: %s: %s\n", what, strerror(errno));
-	exit(1);
 }
 
 /* One request; a short transfer is an error (O_DIRECT, inside the disk). */
@@ -170,28 +158,6 @@ static uint64_t disk_size(int fd)
 	return size;
 }
 
-static long arg_long(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "xenner-blkbench: bad number '%s' (%ld..%ld)\n",
-			s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -212,6 +178,7 @@ int main(int argc, char **argv)
 	void *buf;
 	int c, fd;
 
+	bench_prog = "xenner-blkbench";
 	while ((c = getopt(argc, argv, "r:b:n:R:")) != -1) {
 		switch (c) {
 		case 'r':

@@ -53,6 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
+
 #define MAX_REPS   101
 #define UDP_SIZE   64
 #define UDP_WAIT   200	       /* ms before a datagram counts as lost */
@@ -80,20 +82,6 @@ struct opts {
 	const char *iface;
 	struct sockaddr_in peer;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "xenner-netbench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static uint64_t hton64(uint64_t v)
 {
@@ -450,28 +438,6 @@ static long long if_stat(const char *iface, const char *what)
 	return sum;
 }
 
-static long arg_long(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "xenner-netbench: bad number '%s' (%ld..%ld)\n",
-			s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -496,6 +462,7 @@ int main(int argc, char **argv)
 	char *buf;
 	int c;
 
+	bench_prog = "xenner-netbench";
 	while ((c = getopt(argc, argv, "s:b:n:R:w:i:p:")) != -1) {
 		switch (c) {
 		case 's':
