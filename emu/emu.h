@@ -41,8 +41,9 @@ struct guest_trap {
 };
 
 /*
- * One vCPU's state, in its private area (EMU_OFF_VCPU); the first two
- * fields are used by entry64.S.
+ * One vCPU's state, in its private area (EMU_OFF_VCPU); the fields up to
+ * `up` are used by entry64.S (offsets in regs.h) and the first five by
+ * xenner (emu-tables.c).
  */
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -54,6 +55,8 @@ struct emu_cpu {
 	bool kernel_mode; /* guest kernel (true) or guest user mode */
 	struct emu_vcpu_page *page;
 	struct regs *regs; /* the frame of the hypercall being handled */
+	struct vcpu_info *vcpu_info;
+	volatile uint32_t up; /* Xen's !_VPF_down */
 
 	/* what the guest registered */
 	struct guest_trap traps[256];
@@ -64,7 +67,6 @@ struct emu_cpu {
 	uint64_t cr3_kernel, cr3_user; /* machine addresses; 0 = none */
 	uint64_t gs_base_kernel, gs_base_user;
 	bool fpu_ts; /* the guest's virtual CR0.TS */
-	struct vcpu_info *vcpu_info;
 	uint64_t vcpu_info_mfn; /* where vcpu_info lives */
 
 	/* events and time (evtchn.c, time.c, hc-vcpu.c) */
@@ -80,7 +82,6 @@ struct emu_cpu {
 	uint8_t iopl; /* PHYSDEVOP_set_iopl (hc-misc.c): 0-3 */
 
 	/* SMP (smp.c): bring-up, down/up, TLB flushes from other vCPUs */
-	volatile uint32_t up;	      /* Xen's !_VPF_down */
 	volatile uint32_t parked;     /* waiting in park(): no guest code */
 	volatile uint32_t flush_req;  /* bumped by a vCPU wanting a flush */
 	volatile uint32_t flush_done; /* the last flush_req served */
@@ -95,6 +96,17 @@ struct emu_cpu {
 };
 
 _Static_assert(sizeof(struct emu_cpu) <= EMU_VCPU_PAGE_OFF, "emu_cpu area");
+_Static_assert(__builtin_offsetof(struct emu_cpu, kernel_mode) ==
+		       CPU_KERNEL_MODE &&
+		       __builtin_offsetof(struct emu_cpu, page) == CPU_PAGE &&
+		       __builtin_offsetof(struct emu_cpu, regs) == CPU_REGS &&
+		       __builtin_offsetof(struct emu_cpu, vcpu_info) ==
+			       CPU_VCPU_INFO &&
+		       __builtin_offsetof(struct emu_cpu, up) == CPU_UP,
+	       "entry64.S's emu_cpu offsets");
+_Static_assert(__builtin_offsetof(struct emu_vcpu_page, counters.hypercalls) ==
+		       VCPU_PAGE_HYPERCALLS,
+	       "entry64.S's hypercall counters");
 
 extern struct emu_boot *const boot;
 extern shared_info_t *shared_info;

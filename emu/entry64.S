@@ -115,9 +115,63 @@ syscall_stubs:
 .noaltmacro
 	.text
 
+/*
+ * A hypercall from the guest kernel with a handler goes straight to it
+ * from here (its arguments are still in their registers); everything else
+ * (guest user syscalls, unknown numbers, a failure to log, an event to
+ * deliver or a vCPU taken down) goes through C: emu_syscall and
+ * return_to_guest_slow.  Every entry pays for each instruction here.
+ */
 syscall_common:
 	SAVE_REGS
-	CALL_C emu_syscall
+	movq %rsp, %rbx			/* regs */
+	movq %rsp, %rbp
+	orq $(EMU_STACK_SIZE - 1), %rbp
+	movq -7(%rbp), %rbp		/* cpu */
+	cld
+	cmpb $0, CPU_KERNEL_MODE(%rbp)
+	je 2f
+	cmpq $EMU_NR_HYPERCALLS, %rax
+	jae 2f
+	movq %rax, %r12			/* nr */
+	shlq $4, %rax
+	leaq hypercalls(%rip), %r11
+	movq 8(%r11, %rax), %r11
+	testq %r11, %r11
+	jz 2f
+	movq CPU_PAGE(%rbp), %rax
+	incq VCPU_PAGE_HYPERCALLS(%rax, %r12, 8)
+	movq %rbx, CPU_REGS(%rbp)
+	movq %r8, %r9			/* (cpu, a1, a2, a3, a4, a5) */
+	movq %r10, %r8
+	movq %rdx, %rcx
+	movq %rsi, %rdx
+	movq %rdi, %rsi
+	movq %rbp, %rdi
+	call *%r11
+	movq %rax, R_RAX(%rbx)
+	testq %rax, %rax
+	js 3f
+1:	cmpl $0, CPU_UP(%rbp)
+	je 4f
+	movq CPU_VCPU_INFO(%rbp), %rax
+	cmpb $0, 1(%rax)		/* evtchn_upcall_mask */
+	jne ret_to_guest
+	cmpb $0, (%rax)			/* evtchn_upcall_pending */
+	jne 4f
+	jmp ret_to_guest
+2:	movq %rbx, %rdi
+	movq %rbp, %rsi
+	call emu_syscall
+	jmp ret_to_guest
+3:	movq %rbp, %rdi			/* (cpu, regs, nr) */
+	movq %rbx, %rsi
+	movq %r12, %rdx
+	call hypercall_failed
+	jmp 1b
+4:	movq %rbp, %rdi
+	movq %rbx, %rsi
+	call return_to_guest_slow
 	jmp ret_to_guest
 
 /* Exceptions: vectors with a CPU error code do not push a dummy one. */

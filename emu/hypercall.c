@@ -8,10 +8,8 @@
  */
 #include "hypercall.h"
 
-static const struct {
-	const char *name;
-	hypercall_fn fn;
-} hypercalls[EMU_NR_HYPERCALLS] = {
+/* entry64.S indexes it too: 16 bytes an entry, the handler at 8 */
+const struct hypercall_entry hypercalls[EMU_NR_HYPERCALLS] = {
 	[__HYPERVISOR_console_io] = { "console_io", hc_console_io },
 	[__HYPERVISOR_sched_op] = { "sched_op", hc_sched_op },
 	[__HYPERVISOR_xen_version] = { "xen_version", hc_xen_version },
@@ -55,11 +53,12 @@ long hypercall_dispatch(struct emu_cpu *cpu, uint64_t nr, uint64_t a1,
 }
 
 /* xenner -loglevel debug: the first failures, to see what a new guest
- * needs (each costs an exit) */
-static __attribute__((noinline, cold)) void
-log_failure(struct emu_cpu *cpu, struct regs *regs, uint64_t nr, long rc)
+ * needs (each costs an exit).  Also called from entry64.S. */
+void hypercall_failed(struct emu_cpu *cpu, struct regs *regs, uint64_t nr)
 {
-	if (nr == __HYPERVISOR_iret || boot->debug >= 200)
+	long rc = regs->rax;
+
+	if (!boot->debug || nr == __HYPERVISOR_iret || boot->debug >= 200)
 		return;
 	boot->debug++;
 	printk(cpu, "(emu) hypercall %lu(%lx, %lx) = %ld at %lx\n", nr,
@@ -88,8 +87,8 @@ void emu_syscall(struct regs *regs, struct emu_cpu *cpu)
 		count_inc(cpu, hypercall_unknown);
 		rc = -XEN_ENOSYS;
 	}
-	if (unlikely(rc < 0 && boot->debug))
-		log_failure(cpu, regs, nr, rc);
 	regs->rax = rc;
+	if (unlikely(rc < 0))
+		hypercall_failed(cpu, regs, nr);
 	return_to_guest(cpu, regs);
 }

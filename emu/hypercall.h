@@ -21,6 +21,15 @@
 typedef long (*hypercall_fn)(struct emu_cpu *cpu, uint64_t a1, uint64_t a2,
 			     uint64_t a3, uint64_t a4, uint64_t a5);
 
+struct hypercall_entry {
+	const char *name;
+	hypercall_fn fn;
+};
+_Static_assert(sizeof(struct hypercall_entry) == 16, "entry64.S");
+extern const struct hypercall_entry hypercalls[EMU_NR_HYPERCALLS];
+/* A hypercall returned an error (in regs->rax): logged when debugging. */
+void hypercall_failed(struct emu_cpu *cpu, struct regs *regs, uint64_t nr);
+
 long hc_console_io(struct emu_cpu *cpu, uint64_t cmd, uint64_t count,
 		   uint64_t buf, uint64_t a4, uint64_t a5);
 long hc_sched_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg,

@@ -33,6 +33,13 @@
 /* struct emu_cpu fields the entry code uses. */
 #define CPU_SYSCALL_RSP 0
 #define CPU_STACK_TOP	8
+#define CPU_KERNEL_MODE 20
+#define CPU_PAGE	24
+#define CPU_REGS	32
+#define CPU_VCPU_INFO	40
+#define CPU_UP		48
+/* struct emu_vcpu_page: counters.hypercalls[] */
+#define VCPU_PAGE_HYPERCALLS 32
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

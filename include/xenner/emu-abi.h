@@ -81,6 +81,7 @@
 
 #define EMU_PORT	0xe0	/* out %al: "look at my vCPU page" */
 #define EMU_BOOT_MAGIC	EMU_C(0x756d655f72656e6e) /* "nner_emu" */
+#define EMU_NR_HYPERCALLS 64 /* hypercall numbers emu has a slot for */
 
 #ifndef __ASSEMBLER__
 enum emu_req {
@@ -96,7 +97,6 @@ enum emu_req {
 };
 
 /* emu's counters, readable by the host at any time (no exit needed). */
-#define EMU_NR_HYPERCALLS 64
 struct emu_counters {
 	uint64_t hypercalls[EMU_NR_HYPERCALLS]; /* by number */
 	uint64_t hypercall_unknown;

@@ -154,7 +154,8 @@ void test_main(void)
 	ra.addr.v = &runstate;
 	CHECK_EQ(vcpu_op(VCPUOP_register_runstate_memory_area, 0, &ra), 0);
 	CHECK_EQ(runstate.state, RUNSTATE_running);
-	CHECK(runstate.time[RUNSTATE_blocked] >= 4 * MS);
+	/* (how long depends on how busy the host was: not a timing test) */
+	CHECK(runstate.time[RUNSTATE_blocked] > 0);
 	CHECK(runstate.time[RUNSTATE_running] > 0);
 	ra.addr.p = 0xffff800000000000UL;
 	CHECK_EQ(vcpu_op(VCPUOP_register_runstate_memory_area, 0, &ra), -14);
