@@ -2,7 +2,8 @@
 # Debian's kernel with xen-netfront (from the initramfs) on a vif served by
 # netbackd, in a network namespace of the test's own: the guest pings the
 # host side, sends $XT_NET_MB MB of random data over TCP to the host and
-# fetches as much back; each side checks the other's md5sum.  make check
+# fetches as much back; each side checks the other's md5sum; then it
+# reboots and the new domain's vif works again.  make check
 # moves 16 MB each way; `make soak` the 100 MB of the netbackd issue (about
 # 8 minutes here, where each entry into emu costs ~150 us).
 # (busybox nc quits as soon as either direction ends: each listener keeps
@@ -38,7 +39,7 @@ run+=" dd if=/dev/urandom of=/tmp/up bs=1M count=$MB 2>/dev/null;"
 run+=' echo XT-UP-MD5 $(md5sum < /tmp/up);'
 run+=' read t0 x </proc/uptime; nc 10.77.0.1 5001 < /tmp/up; read t1 x </proc/uptime; rm /tmp/up;'
 run+=' nc 10.77.0.1 5002 > /tmp/down; read t2 x </proc/uptime;'
-run+=' echo XT-DOWN-MD5 $(md5sum < /tmp/down); echo XT-TIMES $t0 $t1 $t2'
+run+=' echo XT-DOWN-MD5 $(md5sum < /tmp/down); echo XT-TIMES $t0 $t1 $t2; reboot -f'
 out=$XENNER_RUNDIR/linux.out
 "$XENNER" -name nety -kernel "$kernel" -initrd "$initrd" -m 512 \
 	-net tap,mac=00:16:3e:77:00:02 \
@@ -59,7 +60,7 @@ on_exit "kill $down"
 wait "$pid"
 rc=$?
 show() { tail -n 30 "$out"; show_logs; }
-[ $rc = 0 ] || { show; fail "xenner exit $rc"; }
+[ $rc = 2 ] || { show; fail "xenner exit $rc, want 2 (the guest rebooted)"; }
 grep -q XT-PING-OK "$out" || { show; fail "the guest could not ping the host side"; }
 ok "guest pings the host side over netfront/netbackd"
 got_down=$(sed -n 's/^XT-DOWN-MD5 \([0-9a-f]*\).*/\1/p' "$out")
@@ -71,4 +72,26 @@ got_up=$(md5sum <"$XENNER_RUNDIR/from-guest" | cut -d' ' -f1)
 ok "guest -> host TCP data intact ($MB MB)"
 set -- $(sed -n 's/^XT-TIMES //p' "$out" | tr -d '\r')
 [ $# = 3 ] && echo "# $MB MB up in $(echo "$2 - $1" | bc) s, down in $(echo "$3 - $2" | bc) s (guest uptime)"
+
+# The reboot, as xm's on_reboot=restart does it: a new domain (2) on the
+# same netbackd gets a new vif and reaches the host again.
+run2='modprobe xen-netfront; i=0; while ! ip link show eth0 >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;'
+run2+=' ip addr add 10.77.0.2/24 dev eth0; ip link set eth0 up;'
+run2+=' ping -c 3 -W 5 10.77.0.1 >/dev/null && echo XT-PING2-OK'
+out=$XENNER_RUNDIR/linux2.out
+"$XENNER" -name nety -kernel "$kernel" -initrd "$initrd" -m 256 \
+	-net tap,mac=00:16:3e:77:00:02 \
+	-append "console=hvc0 loglevel=4 xenner.run=\"$run2\"" \
+	</dev/null >"$out" 2>&1 &
+pid=$!
+on_exit "kill -KILL $pid"
+wait_until "nsx ip link show vif2.0 >/dev/null 2>&1" 300 || { show; fail "no tap vif2.0 after the reboot"; }
+nsx ip link show vif1.0 >/dev/null 2>&1 && fail "domain 1's vif1.0 is still there"
+nsx ip addr add 10.77.0.1/24 dev vif2.0
+nsx ip link set vif2.0 up
+wait "$pid"
+rc=$?
+[ $rc = 0 ] || { show; fail "second boot: xenner exit $rc"; }
+grep -q "^XT-PING2-OK" "$out" || { show; fail "the rebooted guest could not ping the host side"; }
+ok "after a reboot the new domain's vif2.0 works and vif1.0 is gone"
 exit 0
