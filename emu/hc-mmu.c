@@ -8,7 +8,7 @@
 #include "mm.h"
 #include "smp.h"
 
-static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
+static inline int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
 {
 	uint64_t mfn = ptr >> 12, *pte;
 	unsigned slot = (ptr & 0xfff) / 8, level;
@@ -16,10 +16,10 @@ static int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
 
 	if (ptr & 7 || mfn >= boot->nr_pages)
 		return -XEN_EINVAL;
-	if (*frame_type(mfn) == FRAME_L4 && l4_slot_reserved(slot))
-		return -XEN_EINVAL;
 	/* a pinned table's level is known (FRAME_Ln == n); else assume L2 */
 	level = *frame_type(mfn);
+	if (level == FRAME_L4 && l4_slot_reserved(slot))
+		return -XEN_EINVAL;
 	rc = check_pte(val, level >= FRAME_L1 && level <= FRAME_L4 ? level : 2);
 	if (rc)
 		return rc;

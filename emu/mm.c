@@ -12,11 +12,6 @@
 #include "hypercall.h"
 #include "mm.h"
 
-uint8_t *frame_type(uint64_t mfn)
-{
-	return (uint8_t *)(EMU_VA + boot->frame_info_off + mfn);
-}
-
 void install_emu_slots(uint64_t l4_mfn)
 {
 	uint64_t *l4 = maddr_to_virt(l4_mfn * PAGE_SIZE);
@@ -45,22 +40,6 @@ uint64_t *walk_l1(uint64_t cr3, uint64_t va)
 		t = maddr_to_virt(e & PTE_ADDR);
 	}
 	return &t[(va >> 12) & 511];
-}
-
-int check_pte(uint64_t val, unsigned level)
-{
-	uint64_t mfn = (val & PTE_ADDR) >> 12;
-	uint64_t count = 1;
-
-	if (!(val & PTE_P))
-		return 0;
-	if ((val & PTE_PS) && (level == 2 || level == 3))
-		count = level == 2 ? 512 : 512 * 512;
-	if (mfn >= boot->total_pages || count > boot->total_pages - mfn)
-		return -XEN_EINVAL;
-	if (count == 1 && *frame_type(mfn) == FRAME_BALLOONED)
-		return -XEN_EINVAL;
-	return 0;
 }
 
 void flush_tlb_local(void)

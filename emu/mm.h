@@ -23,7 +23,10 @@ enum frame_type {
 	FRAME_BALLOONED, /* given back (hc-memory.c): not the domain's now */
 };
 
-uint8_t *frame_type(uint64_t mfn);
+static inline uint8_t *frame_type(uint64_t mfn)
+{
+	return (uint8_t *)(EMU_VA + boot->frame_info_off + mfn);
+}
 /* Gives an L4 frame emu's slots; the guest may not change them. */
 void install_emu_slots(uint64_t l4_mfn);
 static inline bool l4_slot_reserved(unsigned slot)
@@ -35,8 +38,25 @@ static inline bool l4_slot_reserved(unsigned slot)
  * address), or NULL if there is none (or va is mapped by a superpage).
  */
 uint64_t *walk_l1(uint64_t cr3, uint64_t va);
-/* Is val an acceptable entry for a guest page table?  (Xen errno or 0) */
-int check_pte(uint64_t val, unsigned level);
+/*
+ * Is val an acceptable entry for a guest page table?  (Xen errno or 0)
+ * Inline: it runs for every PTE the guest writes through emu.
+ */
+static inline int check_pte(uint64_t val, unsigned level)
+{
+	uint64_t mfn = (val & PTE_ADDR) >> 12;
+	uint64_t count = 1;
+
+	if (!(val & PTE_P))
+		return 0;
+	if ((val & PTE_PS) && (level == 2 || level == 3))
+		count = level == 2 ? 512 : 512 * 512;
+	if (mfn >= boot->total_pages || count > boot->total_pages - mfn)
+		return -22; /* EINVAL */
+	if (count == 1 && *frame_type(mfn) == FRAME_BALLOONED)
+		return -22;
+	return 0;
+}
 void flush_tlb_local(void);
 void invlpg(uint64_t va);
 
