@@ -40,11 +40,12 @@ static uint16_t read_sel(int which)
 void bounce(struct emu_cpu *cpu, struct regs *regs, uint64_t handler,
 	    unsigned flags, uint64_t error_code)
 {
-	uint64_t frame[11], sp, cs = regs->cs;
+	/* built from the top down: each optional part is one branch */
+	uint64_t frame[11], *f = frame + 11, sp, cs = regs->cs;
 	uint8_t *mask = &cpu->vcpu_info->evtchn_upcall_mask, saved;
-	unsigned n = 0;
+	size_t len;
 
-	if (!handler)
+	if (unlikely(!handler))
 		emu_crash(cpu, "emu: guest has no handler registered for "
 			       "vector %lu at rip %lx",
 			  regs->vector, regs->rip);
@@ -60,21 +61,22 @@ void bounce(struct emu_cpu *cpu, struct regs *regs, uint64_t handler,
 	if (flags & TBF_INTERRUPT)
 		*mask = 1;
 
-	frame[n++] = regs->rcx;
-	frame[n++] = regs->r11;
-	if (flags & TBF_FAILSAFE)
-		for (int i = 0; i < 4; i++)
-			frame[n++] = read_sel(i);
+	*--f = regs->ss;
+	*--f = regs->rsp;
+	*--f = (regs->rflags & ~(uint64_t)X86_EFLAGS_IF) |
+	       (saved ? 0 : X86_EFLAGS_IF);
+	*--f = (cs & 0xffff) | (uint64_t)saved << 32;
+	*--f = regs->rip;
 	if (flags & TBF_EXCEPTION_ERRCODE)
-		frame[n++] = error_code;
-	frame[n++] = regs->rip;
-	frame[n++] = (cs & 0xffff) | (uint64_t)saved << 32;
-	frame[n++] = (regs->rflags & ~(uint64_t)X86_EFLAGS_IF) |
-		     (saved ? 0 : X86_EFLAGS_IF);
-	frame[n++] = regs->rsp;
-	frame[n++] = regs->ss;
-	sp -= n * 8;
-	if (copy_to_guest(sp, frame, n * 8))
+		*--f = error_code;
+	if (unlikely(flags & TBF_FAILSAFE))
+		for (int i = 3; i >= 0; i--)
+			*--f = read_sel(i); /* gs, fs, es, ds: ds lowest */
+	*--f = regs->r11;
+	*--f = regs->rcx;
+	len = (frame + 11 - f) * sizeof(*f);
+	sp -= len;
+	if (unlikely(copy_to_guest(sp, f, len)))
 		emu_crash(cpu, "emu: cannot write a bounce frame to the guest "
 			       "stack at %lx (vector %lu, rip %lx)",
 			  sp, regs->vector, regs->rip);
