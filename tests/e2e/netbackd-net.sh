@@ -6,8 +6,10 @@
 # cut into checked segments at a frontend without GSO, and whole at one
 # with it), multi-queue with split event channels, reconnects and
 # reboots, and hostile requests that get errors or close only their vif.
-# A UDP echo with a blank checksum times out now and then (1 in ~3 runs
-# under load); being chased in the netbackd issue.
+# Known flake: the echo of the 1000-byte UDP frame sent with a blank
+# checksum in 2 slots (line 9 of the expected output) sometimes never comes
+# back within 5 s when the host is loaded (2 of 3 runs of the ASan build
+# next to two busy loops; never seen on an idle host).  Cause not found.
 # test-retries: 2
 . "$(dirname "$0")/netbackd-lib.sh"
 R=$XENNER_RUNDIR
