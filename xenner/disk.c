@@ -105,35 +105,17 @@ void disk_parse(struct xenner_config *c, const char *arg)
 
 int disk_write_nodes(struct xenner *x, xs_transaction_t t)
 {
-	struct xs_permissions be_perms[2] = {
-		{ .id = 0, .perms = XS_PERM_NONE },
-		{ .id = x->domid, .perms = XS_PERM_READ },
-	};
-	struct xs_permissions fe_perms[2] = {
-		{ .id = x->domid, .perms = XS_PERM_NONE },
-		{ .id = 0, .perms = XS_PERM_READ },
-	};
 	struct xs_handle *h = x->xsh;
 	int rc = 0;
 
 	for (unsigned i = 0; i < x->cfg.nr_disks; i++) {
 		const struct xenner_disk *d = &x->cfg.disks[i];
-		char be[128], fe[128];
+		char be[XENBUS_DEV_PATH], fe[XENBUS_DEV_PATH];
 
-		snprintf(be, sizeof(be), "/local/domain/0/backend/%s/%u/%d",
-			 disk_backend_type(d), x->domid, d->devid);
-		snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%d",
-			 x->domid, d->devid);
-		rc |= xsu_mkdir_perms(h, t, be, be_perms, 2);
-		rc |= xsu_mkdir_perms(h, t, fe, fe_perms, 2);
-		rc |= xsu_printf(h, t, fe, "backend", "%s", be);
-		rc |= xsu_printf(h, t, fe, "backend-id", "0");
+		rc |= xenbus_dev_nodes(x, t, "vbd", disk_backend_type(d),
+				       d->devid, be, fe);
 		rc |= xsu_printf(h, t, fe, "virtual-device", "%d", d->devid);
 		rc |= xsu_printf(h, t, fe, "device-type", "disk");
-		rc |= xsu_printf(h, t, fe, "state", "%d",
-				 XenbusStateInitialising);
-		rc |= xsu_printf(h, t, be, "frontend", "%s", fe);
-		rc |= xsu_printf(h, t, be, "frontend-id", "%u", x->domid);
 		if (d->qdisk) {
 			/* QEMU: "<block driver>:<file>", as libxl writes */
 			rc |= xsu_printf(h, t, be, "params", "%s:%s",
@@ -150,9 +132,6 @@ int disk_write_nodes(struct xenner *x, xs_transaction_t t)
 		rc |= xsu_printf(h, t, be, "dev", "%s", d->vdev);
 		rc |= xsu_printf(h, t, be, "removable", "0");
 		rc |= xsu_printf(h, t, be, "bootable", "%d", i == 0);
-		rc |= xsu_printf(h, t, be, "online", "1");
-		rc |= xsu_printf(h, t, be, "state", "%d",
-				 XenbusStateInitialising);
 	}
 	return rc ? -EIO : 0;
 }

@@ -85,43 +85,21 @@ void net_parse(struct xenner_config *c, const char *arg)
 
 int net_write_nodes(struct xenner *x, xs_transaction_t t)
 {
-	struct xs_permissions be_perms[2] = {
-		{.id = 0, .perms = XS_PERM_NONE},
-		{.id = x->domid, .perms = XS_PERM_READ},
-	};
-	struct xs_permissions fe_perms[2] = {
-		{.id = x->domid, .perms = XS_PERM_NONE},
-		{.id = 0, .perms = XS_PERM_READ},
-	};
 	struct xs_handle *h = x->xsh;
 	int rc = 0;
 
 	for (unsigned i = 0; i < x->cfg.nr_nics; i++) {
 		const struct xenner_nic *n = &x->cfg.nics[i];
-		char be[128], fe[128];
+		char be[XENBUS_DEV_PATH], fe[XENBUS_DEV_PATH];
 
-		snprintf(be, sizeof(be), "/local/domain/0/backend/vif/%u/%u",
-			 x->domid, i);
-		snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%u",
-			 x->domid, i);
-		rc |= xsu_mkdir_perms(h, t, be, be_perms, 2);
-		rc |= xsu_mkdir_perms(h, t, fe, fe_perms, 2);
-		rc |= xsu_printf(h, t, fe, "backend", "%s", be);
-		rc |= xsu_printf(h, t, fe, "backend-id", "0");
+		rc |= xenbus_dev_nodes(x, t, "vif", "vif", i, be, fe);
 		rc |= xsu_printf(h, t, fe, "handle", "%u", i);
 		rc |= xsu_printf(h, t, fe, "mac", "%s", n->mac);
-		rc |= xsu_printf(h, t, fe, "state", "%d",
-				 XenbusStateInitialising);
-		rc |= xsu_printf(h, t, be, "frontend", "%s", fe);
-		rc |= xsu_printf(h, t, be, "frontend-id", "%u", x->domid);
 		rc |= xsu_printf(h, t, be, "handle", "%u", i);
 		rc |= xsu_printf(h, t, be, "mac", "%s", n->mac);
 		if (n->bridge[0])
 			rc |= xsu_printf(h, t, be, "bridge", "%s", n->bridge);
 		rc |= xsu_printf(h, t, be, "type", "vif");
-		rc |= xsu_printf(h, t, be, "online", "1");
-		rc |= xsu_printf(h, t, be, "state", "%d",
-				 XenbusStateInitialising);
 	}
 	return rc ? -EIO : 0;
 }

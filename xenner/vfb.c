@@ -99,45 +99,16 @@ static const char *bare_listen(const struct xenner_vfb *v, char *buf,
 	return v->listen;
 }
 
-/* The device directories and the nodes every xenbus device has. */
-static int write_common(struct xenner *x, xs_transaction_t t, const char *type,
-			char *be, size_t belen, char *fe, size_t felen)
-{
-	struct xs_permissions be_perms[2] = {
-		{.id = 0, .perms = XS_PERM_NONE},
-		{.id = x->domid, .perms = XS_PERM_READ},
-	};
-	struct xs_permissions fe_perms[2] = {
-		{.id = x->domid, .perms = XS_PERM_NONE},
-		{.id = 0, .perms = XS_PERM_READ},
-	};
-	struct xs_handle *h = x->xsh;
-	int rc = 0;
-
-	snprintf(be, belen, "/local/domain/0/backend/%s/%u/0", type, x->domid);
-	snprintf(fe, felen, "/local/domain/%u/device/%s/0", x->domid, type);
-	rc |= xsu_mkdir_perms(h, t, be, be_perms, 2);
-	rc |= xsu_mkdir_perms(h, t, fe, fe_perms, 2);
-	rc |= xsu_printf(h, t, fe, "backend", "%s", be);
-	rc |= xsu_printf(h, t, fe, "backend-id", "0");
-	rc |= xsu_printf(h, t, fe, "state", "%d", XenbusStateInitialising);
-	rc |= xsu_printf(h, t, be, "frontend", "%s", fe);
-	rc |= xsu_printf(h, t, be, "frontend-id", "%u", x->domid);
-	rc |= xsu_printf(h, t, be, "online", "1");
-	rc |= xsu_printf(h, t, be, "state", "%d", XenbusStateInitialising);
-	return rc;
-}
-
 int vfb_write_nodes(struct xenner *x, xs_transaction_t t)
 {
 	const struct xenner_vfb *v = &x->cfg.vfb;
 	struct xs_handle *h = x->xsh;
-	char be[128], fe[128], addr[64];
+	char be[XENBUS_DEV_PATH], fe[XENBUS_DEV_PATH], addr[64];
 	int rc = 0;
 
 	if (!v->enabled)
 		return 0;
-	rc |= write_common(x, t, "vfb", be, sizeof(be), fe, sizeof(fe));
+	rc |= xenbus_dev_nodes(x, t, "vfb", "vfb", 0, be, fe);
 	/* what xl records of the display; QEMU gets it on its command line */
 	rc |= xsu_printf(h, t, be, "vnc", "1");
 	rc |= xsu_printf(h, t, be, "vnclisten", "%s",
@@ -147,7 +118,7 @@ int vfb_write_nodes(struct xenner *x, xs_transaction_t t)
 	rc |= xsu_printf(h, t, be, "sdl", "0");
 	rc |= xsu_printf(h, t, be, "opengl", "0");
 	/* xl gives a PV guest with a vfb a vkbd too */
-	rc |= write_common(x, t, "vkbd", be, sizeof(be), fe, sizeof(fe));
+	rc |= xenbus_dev_nodes(x, t, "vkbd", "vkbd", 0, be, fe);
 	return rc ? -EIO : 0;
 }
 

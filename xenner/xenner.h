@@ -208,6 +208,12 @@ void net_parse(struct xenner_config *c, const char *arg);
 int net_write_nodes(struct xenner *x, xs_transaction_t t);
 void net_remove_nodes(struct xenner *x);
 
+/* xenbus-dev.c: a device's two directories and common nodes (0 or not) */
+#define XENBUS_DEV_PATH 128
+int xenbus_dev_nodes(struct xenner *x, xs_transaction_t t, const char *fe_type,
+		     const char *be_type, unsigned devid,
+		     char be[XENBUS_DEV_PATH], char fe[XENBUS_DEV_PATH]);
+
 /* vfb.c: -vfb (QEMU's vfb and vkbd backends over VNC) */
 void vfb_parse(struct xenner_config *c, const char *arg);
 int vfb_write_nodes(struct xenner *x, xs_transaction_t t);
