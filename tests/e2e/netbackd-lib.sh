@@ -36,17 +36,22 @@ start_netbackd() {
 		{ cat "$XENNER_RUNDIR/netbackd.log"; fail "netbackd did not start"; }
 }
 
-# A UDP echo server on port 7777 in the namespace.
+# A UDP echo on port 7777 in the namespace; returns once it listens (a
+# loaded host takes seconds to start python, and a datagram sent before
+# the bind is lost, which the test would see as a lost echo).
 start_echo() {
+	local ready=$XENNER_RUNDIR/echo.ready
 	ip netns exec "$NS" python3 -c '
-import socket
+import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("0.0.0.0", 7777))
+open(sys.argv[1], "w").close()
 while True:
     d, a = s.recvfrom(65536)
     s.sendto(d, a)
-' </dev/null >/dev/null 2>&1 &
+' "$ready" </dev/null >/dev/null 2>&1 &
 	on_exit "kill -KILL $!"
+	wait_until "[ -e '$ready' ]" 300 || fail "the UDP echo did not start"
 }
 
 # Waits for the tap of a vif; then gives it an address and a neighbour.

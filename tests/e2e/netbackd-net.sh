@@ -6,11 +6,6 @@
 # cut into checked segments at a frontend without GSO, and whole at one
 # with it), multi-queue with split event channels, reconnects and
 # reboots, and hostile requests that get errors or close only their vif.
-# Known flake: the echo of the 1000-byte UDP frame sent with a blank
-# checksum in 2 slots (line 9 of the expected output) sometimes never comes
-# back within 5 s when the host is loaded (2 of 3 runs of the ASan build
-# next to two busy loops; never seen on an idle host).  Cause not found.
-# test-retries: 2
 . "$(dirname "$0")/netbackd-lib.sh"
 R=$XENNER_RUNDIR
 nsx ip link add xbr0 type bridge

@@ -247,6 +247,12 @@ static int cmd_recv_tcp(struct nf_vif *v, char **w)
 	return 0;
 }
 
+/*
+ * Like ping(8), the first echo is sent again each second until one is
+ * answered: a tap that netbackd just brought up (carrier on at connect)
+ * drops what the host sends until the kernel has activated its queue,
+ * which a loaded host may take a second or more to do.
+ */
 static int cmd_ping(struct nf_vif *v, unsigned int count, unsigned int len)
 {
 	struct nf_txopt o = {0};
@@ -254,17 +260,26 @@ static int cmd_ping(struct nf_vif *v, unsigned int count, unsigned int len)
 
 	for (unsigned int i = 0; i < count; i++) {
 		unsigned int flen = frame_icmp_echo(v, txf, i, len);
+		int64_t end = nf_now_ms() + nf.timeout_ms;
 		int r;
 
-		r = ring_tx(v, txf, flen, &o);
-		if (!r)
-			r = ring_tx_wait(v);
-		if (r)
-			return result(r);
 		do {
-			r = wait_for(v, 1, 0, &off, &l4len, nf.timeout_ms);
-		} while (r > 0 && (rxf.data[off] != 0 ||
-				   get16(rxf.data + off + 6) != i));
+			int wait = nf.timeout_ms;
+
+			if (i == 0 && end - nf_now_ms() < wait)
+				wait = end - nf_now_ms();
+			if (i == 0 && wait > 1000)
+				wait = 1000;
+			r = ring_tx(v, txf, flen, &o);
+			if (!r)
+				r = ring_tx_wait(v);
+			if (r)
+				return result(r);
+			do {
+				r = wait_for(v, 1, 0, &off, &l4len, wait);
+			} while (r > 0 && (rxf.data[off] != 0 ||
+					   get16(rxf.data + off + 6) != i));
+		} while (!r && i == 0 && nf_now_ms() < end);
 		if (r < 0)
 			return 0;
 		if (!r) {
