@@ -11,23 +11,23 @@
 static inline int pt_update(uint64_t ptr, uint64_t val, bool preserve_ad)
 {
 	uint64_t mfn = ptr >> 12, *pte;
-	unsigned slot = (ptr & 0xfff) / 8, level;
+	unsigned slot = (ptr & 0xfff) / 8, type;
 	int rc;
 
 	if (ptr & 7 || mfn >= boot->nr_pages)
 		return -XEN_EINVAL;
-	/* a pinned table's level is known (FRAME_Ln == n); else assume L2 */
-	level = *frame_type(mfn);
-	if (level == FRAME_L4 && l4_slot_reserved(slot))
+	type = *frame_type(mfn);
+	if (type == FRAME_L4 && l4_slot_reserved(slot))
 		return -XEN_EINVAL;
-	rc = check_pte(val, level >= FRAME_L1 && level <= FRAME_L4 ? level : 2);
+	/* a pinned table's level is known; else checked as an L2 */
+	rc = check_pte(val, pt_level(type, 2));
 	if (rc)
 		return rc;
 	pte = maddr_to_virt(ptr & ~7ULL);
 	if (preserve_ad)
 		val |= *pte & (PTE_A | PTE_D);
 	/* an untyped frame: adjusted as an L1 (its level is unknown) */
-	*pte = pv_adjust_pte_level(val, level <= FRAME_L4 ? level : 1);
+	*pte = pv_adjust_pte_level(val, pt_level(type, 1));
 	return 0;
 }
 

@@ -27,6 +27,12 @@ static inline uint8_t *frame_type(uint64_t mfn)
 {
 	return (uint8_t *)(EMU_VA + boot->frame_info_off + mfn);
 }
+/* The page-table level a frame's type says (FRAME_Ln == n), else def. */
+static inline unsigned pt_level(unsigned type, unsigned def)
+{
+	return type >= FRAME_L1 && type <= FRAME_L4 ? type : def;
+}
+
 /* Gives an L4 frame emu's slots; the guest may not change them. */
 void install_emu_slots(uint64_t l4_mfn);
 static inline bool l4_slot_reserved(unsigned slot)

@@ -224,9 +224,7 @@ bool ptwr_emulate(struct emu_cpu *cpu, struct regs *regs, uint64_t addr)
 		return false;
 	target = maddr_to_virt(mfn * PAGE_SIZE + (addr & 0xff8));
 	val = in.opcode == 0xc7 ? (uint64_t)in.imm : *gpr(regs, in.reg);
-	level = *frame_type(mfn) >= FRAME_L1 && *frame_type(mfn) <= FRAME_L4
-			? *frame_type(mfn)
-			: 1;
+	level = pt_level(*frame_type(mfn), 1);
 	if (level == 4 && l4_slot_reserved((addr & 0xfff) / 8))
 		return false;
 	if (in.alu) {
