@@ -138,6 +138,8 @@ int copy_to_guest(uint64_t dst_va, const void *src, size_t len);
 /* entry64.S */
 int emu_copy(void *dst, const void *src, size_t len);
 extern char emu_copy_insn[], emu_copy_fault[];
+int emu_load_gs(uint32_t sel);
+extern char emu_load_gs_insn[], emu_load_gs_fault[];
 
 /* Entry points called from entry64.S. */
 void emu_boot_vcpu(struct regs *regs, struct emu_cpu *cpu);

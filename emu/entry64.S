@@ -272,4 +272,19 @@ emu_copy_insn:
 emu_copy_fault:
 	movq $-14, %rax
 	ret
+
+/*
+ * Loads edi into %gs; returns 0, or -1 if the CPU refused the selector
+ * (emu_trap moves rip to load_gs_fault on #GP/#NP/#SS), which is how Xen
+ * judges a guest's selector: by the hardware, against its GDT and LDT.
+ */
+	.globl emu_load_gs, emu_load_gs_insn, emu_load_gs_fault
+emu_load_gs:
+emu_load_gs_insn:
+	movl %edi, %gs
+	xorl %eax, %eax
+	ret
+emu_load_gs_fault:
+	movl $-1, %eax
+	ret
 	.section .note.GNU-stack,"",@progbits

@@ -119,6 +119,24 @@ long hc_fpu_taskswitch(struct emu_cpu *cpu, uint64_t set, uint64_t a2,
 	return 0;
 }
 
+/*
+ * User %gs from the guest's GDT or LDT, as Xen does it: the CPU checks the
+ * selector (RPL forced to 3), a refused one loads the null selector.  The
+ * flat selector first clears the base on CPUs whose null selector leaves
+ * it (AMD without NullSelectClearsBase; Linux's X86_BUG_NULL_SEG).
+ */
+static void load_user_gs(uint32_t sel)
+{
+	if (sel > 3)
+		sel |= 3;
+	asm volatile("swapgs");
+	if (sel <= 3)
+		emu_load_gs(FLAT_RING3_DS_SEL);
+	if (emu_load_gs(sel))
+		emu_load_gs(0);
+	asm volatile("swapgs");
+}
+
 long hc_set_segment_base(struct emu_cpu *cpu, uint64_t which, uint64_t base,
 			 uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -141,13 +159,7 @@ long hc_set_segment_base(struct emu_cpu *cpu, uint64_t which, uint64_t base,
 		wrmsr(MSR_GS_BASE, base);
 		return 0;
 	case SEGBASE_GS_USER_SEL:
-		/* only the null selector and the flat data one exist yet */
-		if ((base & 0xffff) > 3 &&
-		    (base & 0xffff) != FLAT_RING3_DS_SEL)
-			return -XEN_EINVAL;
-		asm volatile("swapgs; mov %0, %%gs; swapgs"
-			     :
-			     : "r"((uint32_t)(base & 0xffff)));
+		load_user_gs(base & 0xffff);
 		return 0;
 	default:
 		return -XEN_EINVAL;

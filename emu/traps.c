@@ -163,6 +163,11 @@ void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 			regs->rip = (uint64_t)emu_copy_fault;
 			return;
 		}
+		if ((vec == 11 || vec == 12 || vec == 13) &&
+		    regs->rip == (uint64_t)emu_load_gs_insn) {
+			regs->rip = (uint64_t)emu_load_gs_fault;
+			return;
+		}
 		if (vec >= 32)
 			return; /* the interrupted emu code returns to the guest */
 		if (vec == 1) {
