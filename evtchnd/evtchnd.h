@@ -77,7 +77,6 @@ bool proto_handle(struct conn *c, const void *msg, size_t len, int fd,
 
 /* setup.c: the listening socket and the files in the run directory. */
 int setup_listen(const char *path);
-int setup_write_pidfile(const char *path, int pid);
 int setup_xsd_files(int port);
 void setup_cleanup(void);
 

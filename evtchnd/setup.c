@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Files evtchnd keeps in the run directory: its socket, its pidfile, and
- * xsd_port/xsd_kva, which the shim's preload serves to xenstored as
+ * Files evtchnd keeps in the run directory: its socket, and xsd_port and
+ * xsd_kva, which the shim's preload serves to xenstored as
  * /proc/xen/xsd_port and /proc/xen/xsd_kva.  All are removed at exit, the
- * socket only if it is still ours.
+ * socket only if it is still ours.  (The pidfile is common/daemon.c's.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,6 @@
 
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static ino_t sock_ino;
-static char pid_path[4096];
 static char port_path[4096];
 static char kva_path[4096];
 
@@ -81,20 +80,6 @@ static int write_file(const char *path, const char *text, off_t size)
 	return err;
 }
 
-int setup_write_pidfile(const char *path, int pid)
-{
-	char buf[32];
-	int ret;
-
-	if (strlen(path) >= sizeof(pid_path))
-		return -ENAMETOOLONG;
-	snprintf(buf, sizeof(buf), "%d\n", pid);
-	ret = write_file(path, buf, 0);
-	if (!ret)
-		strcpy(pid_path, path);
-	return ret;
-}
-
 int setup_xsd_files(int port)
 {
 	char buf[16];
@@ -118,8 +103,6 @@ void setup_cleanup(void)
 
 	if (sock_path[0] && !stat(sock_path, &st) && st.st_ino == sock_ino)
 		unlink(sock_path);
-	if (pid_path[0])
-		unlink(pid_path);
 	if (port_path[0])
 		unlink(port_path);
 	if (kva_path[0])

@@ -4,125 +4,53 @@
  * and netbackd(8).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "xenner/daemon.h"
-#include "xenner/rundir.h"
 
 #include "netbackd.h"
 
 struct netback nb;
 
-struct opts {
-	bool foreground;
-	bool syslog;
-	int loglevel;
-	const char *pidfile;
-};
-
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: netbackd [options]\n"
-		"  -f, --foreground       do not daemonize\n"
-		"      --loglevel LEVEL   err, warn, info (default) or debug\n"
-		"      --syslog           log to syslog instead of stderr\n"
-		"      --rundir DIR       run directory (default "
-		"$XENNER_RUNDIR or %s)\n"
-		"      --pidfile FILE     default RUNDIR/netbackd.pid\n"
 		"      --max-queues N     multi-queue-max-queues (1-%d, "
 		"default 4)\n"
 		"      --no-split-event-channels\n"
 		"                         do not offer "
 		"feature-split-event-channels\n",
-		XENNER_RUNDIR_DEFAULT, NETBACK_MAX_QUEUES);
+		NETBACK_MAX_QUEUES);
 }
 
-static long parse_num(const char *s, const char *what, long min, long max)
+static void parse_arg(int c, const char *arg)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die("invalid %s '%s' (%ld..%ld)", what, s, min, max);
-	return v;
-}
-
-static void parse_args(int argc, char **argv, struct opts *o)
-{
-	static const struct option lopts[] = {
-		{"foreground", no_argument, NULL, 'f'},
-		{"loglevel", required_argument, NULL, 'l'},
-		{"syslog", no_argument, NULL, 's'},
-		{"rundir", required_argument, NULL, 'r'},
-		{"pidfile", required_argument, NULL, 'p'},
-		{"max-queues", required_argument, NULL, 'q'},
-		{"no-split-event-channels", no_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "fh", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'l':
-			o->loglevel = log_level_parse(optarg);
-			if (o->loglevel < 0)
-				die("invalid log level '%s'", optarg);
-			break;
-		case 's':
-			o->syslog = true;
-			break;
-		case 'r':
-			/* The shim libraries find evtchnd and vmcores here. */
-			if (setenv("XENNER_RUNDIR", optarg, 1))
-				die("setenv: %s", strerror(errno));
-			break;
-		case 'p':
-			o->pidfile = optarg;
-			break;
-		case 'q':
-			nb.max_queues = parse_num(optarg, "queue count", 1,
-						  NETBACK_MAX_QUEUES);
-			break;
-		case 'S':
-			nb.split_evtchn = false;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(2);
-		}
-	}
-	if (optind < argc) {
-		usage(stderr);
-		exit(2);
+	switch (c) {
+	case 'q':
+		nb.max_queues = daemon_parse_num(arg, "queue count", 1,
+						 NETBACK_MAX_QUEUES);
+		break;
+	case 'S':
+		nb.split_evtchn = false;
+		break;
 	}
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-	(void)what;
-	(void)arg;
-	log_info("signal %d: closing all vifs", (int)sig);
-	event_base_loopbreak(nb.base);
-}
+static const struct option netbackd_opts[] = {
+	{"max-queues", required_argument, NULL, 'q'},
+	{"no-split-event-channels", no_argument, NULL, 'S'},
+	{0},
+};
+
+static const struct daemon_args netbackd_args = {
+	.opts = netbackd_opts,
+	.parse = parse_arg,
+	.usage = usage,
+};
 
 static void on_evtchn(evutil_socket_t fd, short what, void *arg)
 {
@@ -144,22 +72,13 @@ static void on_evtchn(evutil_socket_t fd, short what, void *arg)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.loglevel = XLOG_INFO};
-	struct event *sigterm, *sigint, *evt;
-	char pidfile[4096];
+	struct daemon d = {.prog = "netbackd"};
+	struct event *evt;
 
 	nb.max_queues = 4;
 	nb.split_evtchn = true;
-	parse_args(argc, argv, &o);
-	log_init("netbackd", o.loglevel, o.syslog);
-	signal(SIGPIPE, SIG_IGN);
-	if (!o.pidfile) {
-		if (rundir_file(pidfile, sizeof(pidfile), "netbackd.pid"))
-			die("run directory path too long: %s", rundir_get());
-		o.pidfile = pidfile;
-	}
-	if (!o.foreground)
-		daemon_detach(o.syslog);
+	daemon_init(&d, argc, argv, &netbackd_args);
+	daemon_background(&d);
 
 	nb.xce = xenevtchn_open(NULL, 0);
 	if (!nb.xce)
@@ -180,26 +99,21 @@ int main(int argc, char **argv)
 		die("cannot watch xenstore");
 	evt = event_new(nb.base, xenevtchn_fd(nb.xce), EV_READ | EV_PERSIST,
 			on_evtchn, NULL);
-	sigterm = evsignal_new(nb.base, SIGTERM, on_signal, NULL);
-	sigint = evsignal_new(nb.base, SIGINT, on_signal, NULL);
-	if (!evt || !sigterm || !sigint || event_add(evt, NULL) ||
-	    evsignal_add(sigterm, NULL) || evsignal_add(sigint, NULL))
+	if (!evt || event_add(evt, NULL))
 		die("cannot set up the event loop");
-	daemon_write_pidfile(o.pidfile, "netbackd");
+	daemon_ready(&d, nb.base, "closing all vifs");
 	log_info("serving %s", nb.be_root);
 
 	event_base_dispatch(nb.base);
 
 	xenbus_shutdown();
 	event_free(evt);
-	event_free(sigterm);
-	event_free(sigint);
+	daemon_exit(&d);
 	tap_exit();
 	xengnttab_close(nb.xgt);
 	xenevtchn_close(nb.xce);
 	event_base_free(nb.base);
 	free(nb.ports);
-	unlink(o.pidfile);
 	log_info("exiting");
 	return 0;
 }
