@@ -113,6 +113,15 @@ syscall_stubs:
 	.set n, n + 1
 .endr
 .noaltmacro
+
+/*
+ * vCPU 0's boot probe (m2p.c), run in ring 3: can guest code read Xen's
+ * M2P slot here?  #PF on the load says no, #UD on the ud2 says yes.
+ */
+	.globl m2p_probe_read
+m2p_probe_read:
+	movq (%rdi), %rax	/* 3 bytes: M2P_PROBE_LOAD_LEN */
+	ud2
 	.text
 
 /*

@@ -12,6 +12,7 @@
 #include <xen/memory.h>
 
 #include "hypercall.h"
+#include "m2p.h"
 #include "mm.h"
 
 /* Xen's internal encoding of a continuation in cmd (xen/hypercall.h). */
@@ -141,8 +142,8 @@ static long memory_map(uint64_t arg)
 static long machphys_mapping(uint64_t arg)
 {
 	struct xen_machphys_mapping m = {
-		.v_start = EMU_M2P_VA,
-		.v_end = EMU_M2P_VA + boot->m2p_pages * PAGE_SIZE,
+		.v_start = m2p_va,
+		.v_end = m2p_va + boot->m2p_pages * PAGE_SIZE,
 		.max_mfn = boot->total_pages - 1,
 	};
 

@@ -8,6 +8,7 @@
 
 #include "emu.h"
 #include "evtchn.h"
+#include "m2p.h"
 #include "mm.h"
 #include "smp.h"
 
@@ -36,6 +37,7 @@ void emu_boot_vcpu(struct regs *regs, struct emu_cpu *cpu)
 	regs->rflags = 0x202; /* IF: real interrupts reach emu */
 	evtchn_vcpu_init(cpu);
 	smp_boot(cpu);
+	m2p_probe_start(regs);
 }
 
 int64_t emu_exit(struct emu_cpu *cpu, enum emu_req req)

@@ -18,6 +18,8 @@ void install_emu_slots(uint64_t l4_mfn)
 
 	/* only when needed: with shadow paging, every write to a live L4
 	 * costs a fault in KVM and may unshadow the whole tree */
+	if (l4[EMU_L4_SLOT_M2P_XEN] != boot->emu_l4e[0])
+		l4[EMU_L4_SLOT_M2P_XEN] = boot->emu_l4e[0];
 	if (l4[EMU_L4_SLOT_M2P] != boot->emu_l4e[0])
 		l4[EMU_L4_SLOT_M2P] = boot->emu_l4e[0];
 	if (l4[EMU_L4_SLOT_EMU] != boot->emu_l4e[1])

@@ -10,9 +10,8 @@
  * Anything else is an ordinary page fault for the guest.
  */
 #include "hypercall.h"
+#include "insn.h"
 #include "mm.h"
-
-#define MAX_INSN 15
 
 struct insn {
 	bool rex_w, lock;
@@ -26,29 +25,6 @@ struct insn {
 };
 
 enum { ALU_NONE, ALU_OR, ALU_AND };
-
-/* Length of a ModRM memory operand with its SIB and displacement. */
-static int modrm_len(const uint8_t *p, unsigned avail)
-{
-	unsigned mod = p[0] >> 6, rm = p[0] & 7, len = 1;
-
-	if (mod == 3)
-		return -1; /* a register: not a memory write */
-	if (rm == 4) {
-		if (avail < 2)
-			return -1;
-		len++;
-		if (mod == 0 && (p[1] & 7) == 5)
-			len += 4;
-	} else if (mod == 0 && rm == 5) {
-		len += 4; /* rip-relative */
-	}
-	if (mod == 1)
-		len += 1;
-	else if (mod == 2)
-		len += 4;
-	return len <= avail ? (int)len : -1;
-}
 
 static bool decode(const uint8_t *p, unsigned avail, struct insn *in)
 {
@@ -151,18 +127,6 @@ static void alu_flags(struct regs *regs, uint64_t res, bool byte)
 	if (!(__builtin_popcount((unsigned)(res & 0xff)) & 1))
 		f |= 0x04;
 	regs->rflags = f;
-}
-
-static uint64_t *gpr(struct regs *regs, unsigned n)
-{
-	uint64_t *const r[16] = {
-		&regs->rax, &regs->rcx, &regs->rdx, &regs->rbx,
-		&regs->rsp, &regs->rbp, &regs->rsi, &regs->rdi,
-		&regs->r8,  &regs->r9,	&regs->r10, &regs->r11,
-		&regs->r12, &regs->r13, &regs->r14, &regs->r15,
-	};
-
-	return r[n];
 }
 
 /*

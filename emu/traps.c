@@ -9,6 +9,7 @@
  */
 #include "apic.h"
 #include "emu.h"
+#include "m2p.h"
 
 static const char *const vector_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -118,6 +119,8 @@ static void guest_exception(struct regs *regs, struct emu_cpu *cpu,
 			return;
 		break;
 	case 6:
+		if (unlikely(m2p_probing) && m2p_probe_trap(cpu, regs, vec))
+			return;
 		if (forced_cpuid(cpu, regs))
 			return;
 		if (is_int_insn(regs, &n)) {
@@ -138,6 +141,12 @@ static void guest_exception(struct regs *regs, struct emu_cpu *cpu,
 	case 14: {
 		uint64_t cr2 = read_cr2();
 
+		if (unlikely(m2p_probing) && m2p_probe_trap(cpu, regs, vec))
+			return;
+		if (cr2 - MACH2PHYS_VIRT_START < MACH2PHYS_VIRT_END -
+							 MACH2PHYS_VIRT_START &&
+		    m2p_read_fault(cpu, regs, cr2))
+			return;
 		if (ptwr_emulate(cpu, regs, cr2))
 			return;
 		cpu->vcpu_info->arch.cr2 = cr2;

@@ -235,6 +235,7 @@ int emu_tables_build(struct xenner *x)
 			(unsigned long long)x->total_pages);
 		return -ENOMEM;
 	}
+	idle_l4[EMU_L4_SLOT_M2P_XEN] = x->boot->emu_l4e[0];
 	idle_l4[EMU_L4_SLOT_M2P] = x->boot->emu_l4e[0];
 	idle_l4[EMU_L4_SLOT_EMU] = x->boot->emu_l4e[1];
 	idle_l4[EMU_L4_SLOT_PHYSMAP] = x->boot->emu_l4e[2];

@@ -196,6 +196,7 @@ static void build_page_tables(struct xenner *x, const struct layout *l)
 	if (l->p2m_apart)
 		map_range(x, l4, l->p2m_va, l->p2m_va + l->p2m_pages * PAGE,
 			  l->p2m_pfn, &next, pt_first, pt_end);
+	l4[EMU_L4_SLOT_M2P_XEN] = x->boot->emu_l4e[0];
 	l4[EMU_L4_SLOT_M2P] = x->boot->emu_l4e[0];
 	l4[EMU_L4_SLOT_EMU] = x->boot->emu_l4e[1];
 	l4[EMU_L4_SLOT_PHYSMAP] = x->boot->emu_l4e[2];

@@ -23,10 +23,10 @@
 
 /*
  * Virtual layout inside Xen's reserved range of the 64-bit PV address space
- * (PML4 slots 256-271).  Slot 256, where Xen keeps the M2P, is not readable
- * from ring 3 on some KVM hosts, so the M2P lives in slot 257 and is
- * reported through XENMEM_machphys_mapping.
+ * (PML4 slots 256-271).  The M2P is where Xen keeps it, slot 256, and again
+ * in slot 257: some KVM hosts refuse ring-3 reads of slot 256 (emu/m2p.c).
  */
+#define EMU_L4_SLOT_M2P_XEN 256
 #define EMU_L4_SLOT_M2P	    257
 #define EMU_L4_SLOT_EMU	    258
 #define EMU_L4_SLOT_PHYSMAP 260
@@ -112,6 +112,9 @@ struct emu_counters {
 	uint64_t events_raised;	   /* ports set pending inside emu */
 	uint64_t blocks;	   /* SCHEDOP_block/poll that halted */
 	uint64_t ptwr_emulations;  /* direct page-table writes emulated */
+	uint64_t m2p_xen_slot_refused; /* 1: this host refuses ring-3 reads
+					* of Xen's M2P address (emu/m2p.c) */
+	uint64_t m2p_reads_emulated;   /* guest reads of it emulated */
 };
 
 /* Port states in struct emu_port. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * memory_op: the E820 map, the M2P (read from the guest through the
- * address Xen reports, and read-only), reservations, ballooning a page
- * out and back, and the sub-ops a domU gets refused.
+ * address Xen reports and at Xen's fixed address, read-only), reservations,
+ * ballooning a page out and back, and the sub-ops a domU gets refused.
  */
 #include <xen/memory.h>
 
@@ -23,7 +23,7 @@ void trap_handler(struct trapframe *tf)
 {
 	faults++;
 	fault_rip = tf->rip;
-	tf->rip += 3; /* movq %rdx, (%rax) */
+	tf->rip += 3; /* movq %rdx, (%rax) or movq (%rax), %rdx */
 }
 
 static long memop(unsigned cmd, void *arg)
@@ -123,6 +123,64 @@ static void test_m2p(void)
 	l.max_extents = 0;
 	CHECK_EQ(memop(XENMEM_machphys_mfn_list, &l), 0);
 	CHECK_EQ(l.nr_extents, 0);
+}
+
+/*
+ * Xen's fixed M2P address (MACH2PHYS_VIRT_START), which Mini-OS-style
+ * kernels read without asking: the same entries there with 64- and 32-bit
+ * loads into any register, read-only, and nothing mapped past its end (the
+ * M2P is mapped in 2 MiB pages).  Some KVM hosts refuse ring-3 reads of
+ * that slot; emu then emulates the loads (and reports another address).
+ */
+static void test_m2p_fixed(void)
+{
+	const uint64_t *p2m = (const uint64_t *)start_info->mfn_list;
+	volatile uint64_t *m2p = (volatile uint64_t *)MACH2PHYS_VIRT_START;
+	uint64_t n = start_info->nr_pages;
+	uint64_t pfns[] = {0, 1, n / 2, n - 1, start_info->store_mfn};
+	struct xen_machphys_mapping m;
+	uint64_t end, got;
+
+	CHECK_EQ(memop(XENMEM_machphys_mapping, &m), 0);
+	CHECK(m.v_start == MACH2PHYS_VIRT_START ||
+	      m.v_start == MACH2PHYS_VIRT_START + (1UL << 39));
+	for (unsigned i = 0; i < sizeof(pfns) / sizeof(pfns[0]); i++) {
+		uint64_t mfn = p2m[pfns[i]];
+		uint32_t lo;
+
+		CHECK_EQ(m2p[mfn], pfns[i]);
+		asm volatile("mov %[m], %%r9\n\tmov %[i], %%r10\n\t"
+			     "movq (%%r9,%%r10,8), %%r13\n\t"
+			     "movl 4(%%r9,%%r10,8), %%r12d\n\t"
+			     "movq %%r13, %[got]\n\tmovl %%r12d, %[lo]"
+			     : [got] "=r"(got), [lo] "=r"(lo)
+			     : [m] "r"(m2p), [i] "r"(mfn)
+			     : "r9", "r10", "r12", "r13");
+		CHECK_EQ(got, pfns[i]);
+		CHECK_EQ(lo, 0); /* the upper half of a small pfn */
+	}
+	faults = 0;
+	asm volatile("movq %%rdx, (%%rax)"
+		     :
+		     : "a"(&m2p[p2m[1]]), "d"(0x1234UL)
+		     : "memory");
+	CHECK_EQ(faults, 1);
+	CHECK_EQ(m2p[p2m[1]], 1);
+	CHECK_EQ(shared_info_vcpu0()->arch.cr2, (uint64_t)&m2p[p2m[1]]);
+	end = MACH2PHYS_VIRT_START +
+	      (((m.v_end - m.v_start) + (2UL << 20) - 1) & ~((2UL << 20) - 1));
+	got = 0x77;
+	asm volatile("movq (%%rax), %%rdx" : "+d"(got) : "a"(end) : "memory");
+	CHECK_EQ(faults, 2);
+	CHECK_EQ(got, 0x77);
+	CHECK_EQ(shared_info_vcpu0()->arch.cr2, end);
+	got = 0x77;
+	asm volatile("movq (%%rax), %%rdx"
+		     : "+d"(got)
+		     : "a"(end - 8)
+		     : "memory");
+	CHECK_EQ(faults, 2);
+	CHECK_EQ(got, 0); /* the last word of the mapping */
 }
 
 static void test_reservations(void)
@@ -265,6 +323,7 @@ void test_main(void)
 		 0);
 	test_memory_map();
 	test_m2p();
+	test_m2p_fixed();
 	test_reservations();
 	test_balloon();
 }
