@@ -24,20 +24,48 @@
 /* rflags bits cleared on syscall entry: TF, IF, DF, NT, AC */
 #define SYSCALL_MASK 0x44700
 
-int kvm_init_vm(struct xenner *x)
+/* What to do about a /dev/kvm that cannot be opened, by errno. */
+static const char *kvm_way_out(int err)
 {
-	int ver;
+	if (err == EACCES || err == EPERM)
+		return "run xenner as root, or give this user read-write "
+		       "access to /dev/kvm (Debian: the kvm group)";
+	return "load kvm_intel or kvm_amd (with virtualization enabled in "
+	       "the firmware), or on a host that has no hardware "
+	       "virtualization run xenner inside a VM with nested "
+	       "virtualization: the source tree's scripts/svm-vm does that "
+	       "with QEMU TCG (slow)";
+}
+
+/*
+ * Checked before anything else starts, so that a host without a usable
+ * KVM gets one clear message and no dom0 services or files.
+ */
+int kvm_open(struct xenner *x)
+{
+	int ver, err;
 
 	x->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (x->kvm_fd < 0) {
-		log_err("cannot open /dev/kvm: %s", strerror(errno));
-		return -errno;
+		err = errno;
+		log_err("no usable KVM: cannot open /dev/kvm: %s; %s",
+			strerror(err), kvm_way_out(err));
+		return -err;
 	}
 	ver = ioctl(x->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (ver != KVM_API_VERSION) {
-		log_err("KVM API version %d, need %d", ver, KVM_API_VERSION);
-		return -EINVAL;
+		log_err("no usable KVM: /dev/kvm answers KVM_GET_API_VERSION "
+			"with %d, xenner needs %d; %s",
+			ver, KVM_API_VERSION, kvm_way_out(ENODEV));
+		close(x->kvm_fd);
+		x->kvm_fd = -1;
+		return -ENODEV;
 	}
+	return 0;
+}
+
+int kvm_init_vm(struct xenner *x)
+{
 	x->vm_fd = ioctl(x->kvm_fd, KVM_CREATE_VM, 0);
 	if (x->vm_fd < 0) {
 		log_err("KVM_CREATE_VM: %s", strerror(errno));

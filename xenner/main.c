@@ -5,6 +5,7 @@
  * exit path removes the vmcore and the domain's registration.
  */
 #include <errno.h>
+#include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@ static void usage(FILE *out)
 		"  -keep-vmcore PATH keep the guest's memory there at exit\n"
 		"  -stats            print emu's counters at exit\n"
 		"  -loglevel LEVEL   err, warn, info (default) or debug\n"
+		"  -check-kvm        only check that /dev/kvm is usable (exit 0)\n"
 		"  -help             this text\n\n"
 		"Exit status: 0 poweroff, 1 error, 2 reboot, 3 crash, "
 		"4 watchdog, 5 killed.\n",
@@ -125,6 +127,8 @@ static void parse_args(struct xenner_config *c, int argc, char **argv)
 			c->keep_vmcore = need_arg(argc, argv, &i);
 		else if (!strcmp(a, "-stats"))
 			c->stats = true;
+		else if (!strcmp(a, "-check-kvm"))
+			c->check_kvm = true;
 		else if (!strcmp(a, "-loglevel")) {
 			int l = log_level_parse(need_arg(argc, argv, &i));
 
@@ -143,7 +147,7 @@ static void parse_args(struct xenner_config *c, int argc, char **argv)
 			exit(XENNER_EXIT_ERROR);
 		}
 	}
-	if (!c->kernel) {
+	if (!c->kernel && !c->check_kvm) {
 		fprintf(stderr, "xenner: -kernel is required\n");
 		usage(stderr);
 		exit(XENNER_EXIT_ERROR);
@@ -310,9 +314,20 @@ int main(int argc, char **argv)
 		x->vcpus[i].fd = -1;
 	x->vmcore.fd = -1;
 
+	if (x->cfg.check_kvm) {
+		if (kvm_open(x))
+			return XENNER_EXIT_ERROR;
+		printf("xenner: /dev/kvm is usable (KVM API %d)\n",
+		       KVM_API_VERSION);
+		return 0;
+	}
 	rc = pv_kernel_open(&x->kernel, x->cfg.kernel, err, sizeof(err));
 	if (rc) {
 		log_err("%s: %s", x->cfg.kernel, err);
+		return XENNER_EXIT_ERROR;
+	}
+	if (kvm_open(x)) {
+		pv_kernel_free(&x->kernel);
 		return XENNER_EXIT_ERROR;
 	}
 

@@ -74,6 +74,7 @@ struct xenner_config {
 	uint64_t mem_mb;
 	unsigned nr_vcpus;
 	bool stats;
+	bool check_kvm; /* -check-kvm: only open /dev/kvm */
 	bool console_xenconsoled; /* else xenner's stdio is the console */
 	struct xenner_disk disks[XENNER_MAX_DISKS];
 	unsigned nr_disks;
@@ -134,6 +135,7 @@ struct xenner {
 };
 
 /* kvm.c */
+int kvm_open(struct xenner *x);
 int kvm_init_vm(struct xenner *x);
 int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa,
 		   uint64_t size, void *host);

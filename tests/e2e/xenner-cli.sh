@@ -52,5 +52,33 @@ expect_error "unknown option" -kernel /bin/true -vfb vnc=1,sdl=1
 expect_error "host name or an IP" -kernel /bin/true -vfb "vnc=1,listen=a b"
 expect_error "only one -vfb" -kernel /bin/true -vfb vnc=1 -vfb vnc=2
 "$XENNER" -help | grep -q "Usage: xenner" || fail "-help"
+
+# No usable KVM: one line with the cause and the way out, before any dom0
+# service starts or any file is written (a private mount namespace hides
+# or replaces /dev/kvm; the run directory has no dom0 services, so xenner
+# would otherwise start a private set there first).
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	k=$BUILD/tests/guests/tk-hypercall
+	need_file "$k" "make"
+	out=$(unshare -m sh -c 'mount --bind /dev/null /dev/kvm && exec "$@"' \
+		- "$XENNER" -kernel "$k" 2>&1)
+	rc=$?
+	[ $rc = 1 ] || fail "not a KVM device: exit $rc ($out)"
+	echo "$out" | grep -q "no usable KVM: /dev/kvm answers" || fail "not a KVM device: '$out'"
+	echo "$out" | grep -q "scripts/svm-vm" || fail "no way out in '$out'"
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one line: $out"
+	ok "/dev/kvm not a KVM device -> $out"
+	out=$(unshare -m sh -c 'mount -t tmpfs none /dev && exec "$@"' \
+		- "$XENNER" -kernel "$k" 2>&1)
+	rc=$?
+	[ $rc = 1 ] || fail "no /dev/kvm: exit $rc ($out)"
+	echo "$out" | grep -q "no usable KVM: cannot open /dev/kvm: No such file" ||
+		fail "no /dev/kvm: '$out'"
+	ok "no /dev/kvm -> one line"
+	out=$(unshare -m sh -c 'mount -t tmpfs none /dev && exec "$@"' \
+		- "$XENNER" -check-kvm 2>&1)
+	[ $? = 1 ] || fail "-check-kvm without /dev/kvm: $out"
+	pgrep -f "xenstored.*$XENNER_RUNDIR" && fail "a xenstored was started"
+fi
 [ -z "$(ls "$XENNER_RUNDIR" | grep -v 'tiny\|disk\.')" ] || fail "left files: $(ls "$XENNER_RUNDIR")"
 exit 0
