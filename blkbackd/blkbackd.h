@@ -2,7 +2,8 @@
 /*
  * blkbackd: a userspace blkif backend.  One process serves every virtual
  * block device of every domain from one libevent loop:
- *   xenbus.c   xenstore discovery and the xenbus state machine
+ *   xenbus.c   the disk and features behind the backend core's state
+ *              machine (common/xenbus-backend.c)
  *   blkif.c    the shared rings: map, bind, consume, respond
  *   grants.c   grant mappings and the persistent-grant cache
  *   disk-aio.c the storage (behind struct disk_ops)
@@ -21,6 +22,7 @@
 #include <xenstore.h>
 
 #include "xenner/log.h"
+#include "xenner/xenbus-backend.h"
 
 #include "blkif-req.h"
 #include "disk.h"
@@ -35,16 +37,13 @@ struct blkring;
 /* Daemon-wide handles and options. */
 struct blkback {
 	struct event_base *base;
-	struct xs_handle *xs;
+	struct xenbus_backend xb;
 	xenevtchn_handle *xce;
 	xengnttab_handle *xgt;
 	const char *type; /* backend directory name, "vbd" */
-	char be_root[64]; /* /local/domain/0/backend/<type> */
 	unsigned int max_queues;
 	unsigned int max_ring_order;
 	bool persistent; /* offer feature-persistent */
-	bool stopping;
-	struct blkdev *devs;
 	/* Local event-channel port -> ring. */
 	struct blkring **ports;
 	unsigned int nr_ports;
@@ -92,38 +91,19 @@ struct blkring {
 };
 
 struct blkdev {
-	struct blkdev *next;
-	uint32_t domid; /* frontend domain */
-	uint32_t devid;
-	char name[32]; /* "d3/51712" for log lines */
-	char be[128];
-	char fe[128];
-	int be_state; /* what we last wrote */
-	bool online;
-	bool seen; /* still in xenstore at the last scan */
+	struct xenbus_device xd;
 	bool cdrom;
 	struct disk disk;
 	bool disk_open;
 	struct blkif_limits lim;
 	struct blkring rings[BLKBACK_MAX_QUEUES];
 	unsigned int nr_rings;
-	bool connected;
 	bool persistent;
 	bool draining; /* disconnect waits for in-flight I/O */
-	bool broken;  /* a ring was broken: Closing until the frontend resets */
-	bool removed; /* the toolstack removed the backend directory */
-	bool failed;  /* the disk could not be opened */
-	struct event *update_ev; /* deferred xenbus_update */
-	struct ratelimit rl;
 };
 
-/* xenbus.c */
-int xenbus_init(void);
-void xenbus_shutdown(void);
-/* Re-evaluates dev's state machine (after I/O drained, a broken ring). */
-void xenbus_update(struct blkdev *dev);
-/* Runs xenbus_update(dev) from the event loop (safe from deep callers). */
-void xenbus_schedule(struct blkdev *dev);
+/* xenbus.c: the backend core's hooks */
+extern const struct xenbus_backend_ops blkback_ops;
 
 /* blkif.c */
 int blkif_connect(struct blkdev *dev);

@@ -21,38 +21,11 @@ enum { STAGE_IO = 0, STAGE_PREFLUSH, STAGE_WRITE, STAGE_POSTFLUSH };
 
 static void ring_work(struct blkring *ring);
 
-static char *fe_read(struct blkdev *dev, const char *dir, const char *key)
-{
-	(void)dev;
-	char path[256];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return xs_read(bb.xs, XBT_NULL, path, &len);
-}
-
-/* Reads an unsigned number; -ENOENT if absent, -EINVAL if not a number. */
-static int fe_read_uint(struct blkdev *dev, const char *dir, const char *key,
-			unsigned long *val)
-{
-	char *s = fe_read(dev, dir, key), *end;
-	int ret = 0;
-
-	if (!s)
-		return -ENOENT;
-	errno = 0;
-	*val = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-')
-		ret = -EINVAL;
-	free(s);
-	return ret;
-}
-
 static void ring_notify(struct blkring *ring)
 {
 	if (blkif_ring_push(&ring->r) && xenevtchn_notify(bb.xce, ring->port))
-		log_ratelimited(&ring->dev->rl, XLOG_WARN,
-				"%s: notify port %u: %s", ring->dev->name,
+		log_ratelimited(&ring->dev->xd.rl, XLOG_WARN,
+				"%s: notify port %u: %s", ring->dev->xd.name,
 				ring->port, strerror(errno));
 }
 
@@ -101,8 +74,8 @@ static int submit(struct blkreq *req)
 				 req->p.sector << BLKIF_SECTOR_SHIFT, req->iov,
 				 req->p.nr_segs);
 	if (ret) {
-		log_ratelimited(&dev->rl, XLOG_WARN, "%s: submit: %s",
-				dev->name, strerror(-ret));
+		log_ratelimited(&dev->xd.rl, XLOG_WARN, "%s: submit: %s",
+				dev->xd.name, strerror(-ret));
 		return ret;
 	}
 	req->ring->inflight++;
@@ -122,9 +95,9 @@ static void io_done(struct disk_io *io, long res)
 	else
 		ok = res == 0;
 	if (!ok)
-		log_ratelimited(&dev->rl, XLOG_WARN,
-				"%s: I/O at sector %llu failed: %s", dev->name,
-				(unsigned long long)req->p.sector,
+		log_ratelimited(&dev->xd.rl, XLOG_WARN,
+				"%s: I/O at sector %llu failed: %s",
+				dev->xd.name, (unsigned long long)req->p.sector,
 				res < 0 ? strerror(-res) : "short transfer");
 	/* A barrier goes on: write (if it carries data), then flush again. */
 	if (ok && req->stage == STAGE_PREFLUSH) {
@@ -141,7 +114,7 @@ static void io_done(struct disk_io *io, long res)
 	respond(req, ok ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR);
 	if (dev->draining) {
 		if (dev_idle(dev))
-			xenbus_schedule(dev);
+			xenbus_schedule(&dev->xd);
 		return;
 	}
 	if (ring->barrier && !ring->inflight) {
@@ -191,8 +164,8 @@ static void do_discard(struct blkreq *req)
 			      req->p.nr_sectors << BLKIF_SECTOR_SHIFT,
 			      req->p.secure && d->secure_discard);
 	if (ret && ret != -EOPNOTSUPP)
-		log_ratelimited(&dev->rl, XLOG_WARN, "%s: discard: %s",
-				dev->name, strerror(-ret));
+		log_ratelimited(&dev->xd.rl, XLOG_WARN, "%s: discard: %s",
+				dev->xd.name, strerror(-ret));
 	respond(req, !ret		  ? BLKIF_RSP_OKAY
 		     : ret == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP
 					  : BLKIF_RSP_ERROR);
@@ -215,8 +188,9 @@ static void handle(struct blkreq *req, const blkif_request_t *raw)
 					      &dev->lim, &req->p);
 	}
 	if (st != BLKIF_RSP_OKAY) {
-		log_debug("%s: bad request op %u id %llu: status %d", dev->name,
-			  raw->operation, (unsigned long long)req->p.id, st);
+		log_debug("%s: bad request op %u id %llu: status %d",
+			  dev->xd.name, raw->operation,
+			  (unsigned long long)req->p.id, st);
 		respond(req, st);
 		return;
 	}
@@ -263,19 +237,19 @@ static void ring_work(struct blkring *ring)
 	int ret;
 
 	while (!ring->broken && !ring->barrier && !dev->draining &&
-	       dev->connected && ring->free) {
+	       dev->xd.connected && ring->free) {
 		ret = blkif_ring_fetch(&ring->r, &raw);
 		if (ret < 0) {
 			log_ratelimited(&broken_rl, XLOG_WARN,
 					"%s: queue %u: ring indices out of "
 					"range (req_prod %u, cons %u): "
 					"disconnecting",
-					dev->name, ring->idx,
+					dev->xd.name, ring->idx,
 					ring->r.sring->req_prod,
 					ring->r.req_cons);
 			ring->broken = true;
-			dev->broken = true;
-			xenbus_schedule(dev);
+			dev->xd.broken = true;
+			xenbus_schedule(&dev->xd);
 			return;
 		}
 		if (ret == 0) {
@@ -288,7 +262,7 @@ static void ring_work(struct blkring *ring)
 		ring->free = req->next_free;
 		handle(req, &raw);
 	}
-	if (dev->connected && !ring->broken)
+	if (dev->xd.connected && !ring->broken)
 		ring_notify(ring);
 }
 
@@ -358,13 +332,14 @@ static void ring_free(struct blkring *ring)
 		if (ring->port < bb.nr_ports)
 			bb.ports[ring->port] = NULL;
 		if (xenevtchn_unbind(bb.xce, ring->port))
-			log_warn("%s: unbind port %u: %s", ring->dev->name,
+			log_warn("%s: unbind port %u: %s", ring->dev->xd.name,
 				 ring->port, strerror(errno));
 	}
 	grants_ring_free(ring);
 	if (ring->ring_addr &&
 	    xengnttab_unmap(bb.xgt, ring->ring_addr, ring->ring_pages))
-		log_err("%s: unmap ring: %s", ring->dev->name, strerror(errno));
+		log_err("%s: unmap ring: %s", ring->dev->xd.name,
+			strerror(errno));
 	for (unsigned int i = 0; ring->reqs && i < ring->r.nr_ents; i++) {
 		free(ring->reqs[i].iov);
 		free(ring->reqs[i].ind_segs);
@@ -389,25 +364,25 @@ static int ring_connect(struct blkdev *dev, struct blkring *ring,
 			snprintf(key, sizeof(key), "ring-ref%u", i);
 		else
 			snprintf(key, sizeof(key), "ring-ref");
-		ret = fe_read_uint(dev, dir, key, &v);
+		ret = xenbus_read_uint(&dev->xd, dir, key, &v);
 		if (ret || v > UINT32_MAX) {
-			log_warn("%s: %s/%s missing or invalid", dev->name, dir,
-				 key);
+			log_warn("%s: %s/%s missing or invalid", dev->xd.name,
+				 dir, key);
 			return -EINVAL;
 		}
 		refs[i] = v;
 	}
-	ret = fe_read_uint(dev, dir, "event-channel", &v);
+	ret = xenbus_read_uint(&dev->xd, dir, "event-channel", &v);
 	if (ret || v > UINT32_MAX) {
-		log_warn("%s: %s/event-channel missing or invalid", dev->name,
-			 dir);
+		log_warn("%s: %s/event-channel missing or invalid",
+			 dev->xd.name, dir);
 		return -EINVAL;
 	}
 	ring->ring_addr = xengnttab_map_domain_grant_refs(
-		bb.xgt, ring->ring_pages, dev->domid, refs,
+		bb.xgt, ring->ring_pages, dev->xd.domid, refs,
 		PROT_READ | PROT_WRITE);
 	if (!ring->ring_addr) {
-		log_warn("%s: cannot map the ring (%u pages): %s", dev->name,
+		log_warn("%s: cannot map the ring (%u pages): %s", dev->xd.name,
 			 ring->ring_pages, strerror(errno));
 		return -errno;
 	}
@@ -417,10 +392,10 @@ static int ring_connect(struct blkdev *dev, struct blkring *ring,
 	ret = ring_alloc(ring);
 	if (ret)
 		return ret;
-	ret = xenevtchn_bind_interdomain(bb.xce, dev->domid, v);
+	ret = xenevtchn_bind_interdomain(bb.xce, dev->xd.domid, v);
 	if (ret < 0) {
-		log_warn("%s: cannot bind event channel %lu: %s", dev->name, v,
-			 strerror(errno));
+		log_warn("%s: cannot bind event channel %lu: %s", dev->xd.name,
+			 v, strerror(errno));
 		return -errno;
 	}
 	ring->port = ret;
@@ -433,24 +408,25 @@ int blkif_connect(struct blkdev *dev)
 	char *proto;
 	int ret;
 
-	proto = fe_read(dev, dev->fe, "protocol");
+	proto = xenbus_read(&dev->xd, dev->xd.fe, "protocol");
 	if (proto && strcmp(proto, XEN_IO_PROTO_ABI_X86_64)) {
-		log_warn("%s: unsupported protocol '%s'", dev->name, proto);
+		log_warn("%s: unsupported protocol '%s'", dev->xd.name, proto);
 		free(proto);
 		return -EPROTONOSUPPORT;
 	}
 	free(proto);
-	ret = fe_read_uint(dev, dev->fe, "ring-page-order", &order);
+	ret = xenbus_read_uint(&dev->xd, dev->xd.fe, "ring-page-order", &order);
 	if ((ret && ret != -ENOENT) || order > bb.max_ring_order) {
-		log_warn("%s: invalid ring-page-order", dev->name);
+		log_warn("%s: invalid ring-page-order", dev->xd.name);
 		return -EINVAL;
 	}
-	ret = fe_read_uint(dev, dev->fe, "multi-queue-num-queues", &nq);
+	ret = xenbus_read_uint(&dev->xd, dev->xd.fe, "multi-queue-num-queues",
+			       &nq);
 	if ((ret && ret != -ENOENT) || !nq || nq > bb.max_queues) {
-		log_warn("%s: invalid multi-queue-num-queues", dev->name);
+		log_warn("%s: invalid multi-queue-num-queues", dev->xd.name);
 		return -EINVAL;
 	}
-	if (fe_read_uint(dev, dev->fe, "feature-persistent", &pers))
+	if (xenbus_read_uint(&dev->xd, dev->xd.fe, "feature-persistent", &pers))
 		pers = 0;
 	dev->persistent = bb.persistent && pers == 1;
 	dev->nr_rings = nq;
@@ -463,18 +439,19 @@ int blkif_connect(struct blkdev *dev)
 		ring->dev = dev;
 		ring->idx = q;
 		if (nq > 1)
-			snprintf(dir, sizeof(dir), "%s/queue-%u", dev->fe, q);
+			snprintf(dir, sizeof(dir), "%s/queue-%u", dev->xd.fe,
+				 q);
 		else
-			snprintf(dir, sizeof(dir), "%s", dev->fe);
+			snprintf(dir, sizeof(dir), "%s", dev->xd.fe);
 		ret = ring_connect(dev, ring, dir, order);
 		if (ret)
 			goto err;
 	}
 	dev->disk.batch_end = batch_end;
 	dev->disk.owner = dev;
-	dev->connected = true;
+	dev->xd.connected = true;
 	log_info("%s: connected: %lu queue(s), ring order %lu, %s grants",
-		 dev->name, nq, order,
+		 dev->xd.name, nq, order,
 		 dev->persistent ? "persistent" : "per-request");
 	return 0;
 err:
@@ -493,7 +470,7 @@ void blkif_kick(struct blkdev *dev)
 
 int blkif_disconnect(struct blkdev *dev)
 {
-	if (!dev->connected && !dev->nr_rings)
+	if (!dev->xd.connected && !dev->nr_rings)
 		return 0;
 	if (!dev_idle(dev)) {
 		dev->draining = true;
@@ -505,8 +482,8 @@ int blkif_disconnect(struct blkdev *dev)
 	for (unsigned int q = 0; q < dev->nr_rings; q++)
 		ring_free(&dev->rings[q]);
 	dev->nr_rings = 0;
-	dev->connected = false;
+	dev->xd.connected = false;
 	dev->draining = false;
-	log_info("%s: disconnected", dev->name);
+	log_info("%s: disconnected", dev->xd.name);
 	return 0;
 }

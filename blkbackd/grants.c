@@ -52,7 +52,7 @@ static void *pg_get(struct blkring *ring, grant_ref_t gref)
 	if (!p || ring->pg_used >= BLKBACK_MAX_PGRANTS)
 		return NULL;
 	/* Persistent grants are read and written: they must be granted rw. */
-	addr = xengnttab_map_domain_grant_refs(bb.xgt, 1, dev->domid, &gref,
+	addr = xengnttab_map_domain_grant_refs(bb.xgt, 1, dev->xd.domid, &gref,
 					       PROT_READ | PROT_WRITE);
 	if (!addr)
 		return NULL;
@@ -88,12 +88,12 @@ int grants_map_req(struct blkreq *req, bool guest_write, bool persistent)
 	if (!nb)
 		return 0;
 	base = xengnttab_map_domain_grant_refs(
-		bb.xgt, nb, dev->domid, refs,
+		bb.xgt, nb, dev->xd.domid, refs,
 		PROT_READ | (guest_write ? PROT_WRITE : 0));
 	if (!base) {
 		log_ratelimited(&map_rl, XLOG_WARN,
-				"%s: mapping %u grants failed: %s", dev->name,
-				nb, strerror(errno));
+				"%s: mapping %u grants failed: %s",
+				dev->xd.name, nb, strerror(errno));
 		return -errno;
 	}
 	req->map_addr = base;
@@ -113,7 +113,7 @@ void grants_unmap_req(struct blkreq *req)
 	if (!req->map_addr)
 		return;
 	if (xengnttab_unmap(bb.xgt, req->map_addr, req->map_count))
-		log_err("%s: unmap of %u grants: %s", req->ring->dev->name,
+		log_err("%s: unmap of %u grants: %s", req->ring->dev->xd.name,
 			req->map_count, strerror(errno));
 	req->map_addr = NULL;
 	req->map_count = 0;
@@ -127,12 +127,13 @@ int grants_copy_indirect(struct blkreq *req)
 	void *pages;
 
 	pages = xengnttab_map_domain_grant_refs(
-		bb.xgt, req->p.nr_indirect, dev->domid, req->p.indirect_grefs,
-		PROT_READ);
+		bb.xgt, req->p.nr_indirect, dev->xd.domid,
+		req->p.indirect_grefs, PROT_READ);
 	if (!pages) {
 		log_ratelimited(&map_rl, XLOG_WARN,
 				"%s: mapping %u indirect pages failed: %s",
-				dev->name, req->p.nr_indirect, strerror(errno));
+				dev->xd.name, req->p.nr_indirect,
+				strerror(errno));
 		return -errno;
 	}
 	/* Copy before checking: the guest can change its pages at any time. */
@@ -146,7 +147,7 @@ int grants_copy_indirect(struct blkreq *req)
 		req->ind_segs[i].last = s.last_sect;
 	}
 	if (xengnttab_unmap(bb.xgt, pages, req->p.nr_indirect))
-		log_err("%s: unmap of indirect pages: %s", dev->name,
+		log_err("%s: unmap of indirect pages: %s", dev->xd.name,
 			strerror(errno));
 	req->segs = req->ind_segs;
 	return 0;
@@ -159,7 +160,7 @@ void grants_ring_free(struct blkring *ring)
 
 		if (p->addr && xengnttab_unmap(bb.xgt, p->addr, 1))
 			log_err("%s: unmap of persistent grant %u: %s",
-				ring->dev->name, p->gref, strerror(errno));
+				ring->dev->xd.name, p->gref, strerror(errno));
 		p->addr = NULL;
 	}
 	ring->pg_used = 0;

@@ -107,18 +107,18 @@ int main(int argc, char **argv)
 	bb.base = event_base_new();
 	if (!bb.base)
 		die("cannot set up the event loop");
-	if (xenbus_init())
+	if (xenbus_backend_init(&bb.xb, bb.base, bb.type, &blkback_ops))
 		die("cannot watch xenstore");
 	evt = event_new(bb.base, xenevtchn_fd(bb.xce), EV_READ | EV_PERSIST,
 			on_evtchn, NULL);
 	if (!evt || event_add(evt, NULL))
 		die("cannot set up the event loop");
 	daemon_ready(&d, bb.base, "closing all devices");
-	log_info("serving %s", bb.be_root);
+	log_info("serving %s", bb.xb.root);
 
 	event_base_dispatch(bb.base);
 
-	xenbus_shutdown();
+	xenbus_backend_exit(&bb.xb);
 	event_free(evt);
 	daemon_exit(&d);
 	xengnttab_close(bb.xgt);

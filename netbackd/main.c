@@ -95,18 +95,18 @@ int main(int argc, char **argv)
 	nb.base = event_base_new();
 	if (!nb.base)
 		die("cannot set up the event loop");
-	if (xenbus_init())
+	if (xenbus_backend_init(&nb.xb, nb.base, "vif", &netback_ops))
 		die("cannot watch xenstore");
 	evt = event_new(nb.base, xenevtchn_fd(nb.xce), EV_READ | EV_PERSIST,
 			on_evtchn, NULL);
 	if (!evt || event_add(evt, NULL))
 		die("cannot set up the event loop");
 	daemon_ready(&d, nb.base, "closing all vifs");
-	log_info("serving %s", nb.be_root);
+	log_info("serving %s", nb.xb.root);
 
 	event_base_dispatch(nb.base);
 
-	xenbus_shutdown();
+	xenbus_backend_exit(&nb.xb);
 	event_free(evt);
 	daemon_exit(&d);
 	tap_exit();

@@ -3,7 +3,8 @@
  * netbackd: a userspace netif backend.  One process serves every virtual
  * network interface of every domain from one libevent loop; each vif is a
  * tap device vif<domid>.<devid> on the host:
- *   xenbus.c     xenstore discovery and the xenbus state machine
+ *   xenbus.c     the tap and features behind the backend core's state
+ *                machine (common/xenbus-backend.c)
  *   netif.c      connecting queues: ring maps, event channels, tap queues
  *   tx.c         guest -> tap: tx requests, grant copies, virtio-net header
  *   rx.c         tap -> guest: frames copied into the guest's rx buffers
@@ -26,6 +27,7 @@
 #include <xenstore.h>
 
 #include "xenner/log.h"
+#include "xenner/xenbus-backend.h"
 
 #include "netif-req.h"
 
@@ -50,15 +52,12 @@ struct port_ref {
 /* Daemon-wide handles and options. */
 struct netback {
 	struct event_base *base;
-	struct xs_handle *xs;
+	struct xenbus_backend xb;
 	xenevtchn_handle *xce;
 	xengnttab_handle *xgt;
 	struct nl_sock *nl;
-	char be_root[64]; /* /local/domain/0/backend/vif */
 	unsigned int max_queues;
 	bool split_evtchn; /* offer feature-split-event-channels */
-	bool stopping;
-	struct netdev *devs;
 	/* Local event-channel port -> queue. */
 	struct port_ref *ports;
 	unsigned int nr_ports;
@@ -94,37 +93,20 @@ struct netq {
 };
 
 struct netdev {
-	struct netdev *next;
-	uint32_t domid; /* frontend domain */
-	uint32_t devid;
-	char name[32]; /* "d3/0" for log lines */
+	struct xenbus_device xd;
 	char ifname[IFNAMSIZ];
 	char bridge[IFNAMSIZ];
-	char be[128];
-	char fe[128];
-	uint8_t mac[6]; /* the guest's */
-	int be_state;	/* what we last wrote */
-	bool seen;	/* still in xenstore at the last scan */
-	bool removed;	/* the toolstack removed the backend directory */
-	bool failed;	/* no tap: the device cannot work */
-	bool broken; /* a ring was broken: Closing until the frontend resets */
-	bool connected;
+	uint8_t mac[6];	 /* the guest's */
 	bool host_ready; /* tap made, linked up, hotplug-status written */
 	int tap_fds[NETBACK_MAX_QUEUES]; /* [0] lives as long as the device */
 	struct event *idle_ev;		 /* drains the tap while unconnected */
 	struct netif_feat feat;
 	struct netq q[NETBACK_MAX_QUEUES];
 	unsigned int nr_q;
-	struct event *update_ev; /* deferred xenbus_update */
-	struct ratelimit rl;
 };
 
-/* xenbus.c */
-int xenbus_init(void);
-void xenbus_shutdown(void);
-void xenbus_update(struct netdev *dev);
-/* Runs xenbus_update(dev) from the event loop (safe from deep callers). */
-void xenbus_schedule(struct netdev *dev);
+/* xenbus.c: the backend core's hooks */
+extern const struct xenbus_backend_ops netback_ops;
 
 /* netif.c */
 int netif_connect(struct netdev *dev);

@@ -20,41 +20,6 @@
 
 static struct ratelimit broken_rl = RATELIMIT_INIT(5, 5);
 
-static char *fe_read(const char *dir, const char *key)
-{
-	char path[256];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return xs_read(nb.xs, XBT_NULL, path, &len);
-}
-
-/* Reads an unsigned number; -ENOENT if absent, -EINVAL if not a number. */
-static int fe_read_uint(const char *dir, const char *key, unsigned long *val)
-{
-	char *s = fe_read(dir, key), *end;
-	int ret = 0;
-
-	if (!s)
-		return -ENOENT;
-	errno = 0;
-	*val = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-')
-		ret = -EINVAL;
-	free(s);
-	return ret;
-}
-
-/* A boolean feature node: absent or not a number means def. */
-static bool fe_flag(const char *dir, const char *key, bool def)
-{
-	unsigned long v;
-
-	if (fe_read_uint(dir, key, &v))
-		return def;
-	return v != 0;
-}
-
 static int port_register(evtchn_port_t port, struct netq *q, unsigned which)
 {
 	if (port >= nb.nr_ports) {
@@ -78,7 +43,7 @@ static void port_unbind(struct netq *q, evtchn_port_t port)
 	if (port < nb.nr_ports)
 		nb.ports[port] = (struct port_ref){0};
 	if (xenevtchn_unbind(nb.xce, port))
-		log_warn("%s: unbind port %u: %s", q->dev->name, port,
+		log_warn("%s: unbind port %u: %s", q->dev->xd.name, port,
 			 strerror(errno));
 }
 
@@ -92,9 +57,11 @@ static void queue_free(struct netq *q)
 		port_unbind(q, q->rx_port);
 	port_unbind(q, q->tx_port);
 	if (q->tx_addr && xengnttab_unmap(nb.xgt, q->tx_addr, 1))
-		log_err("%s: unmap tx ring: %s", q->dev->name, strerror(errno));
+		log_err("%s: unmap tx ring: %s", q->dev->xd.name,
+			strerror(errno));
 	if (q->rx_addr && xengnttab_unmap(nb.xgt, q->rx_addr, 1))
-		log_err("%s: unmap rx ring: %s", q->dev->name, strerror(errno));
+		log_err("%s: unmap rx ring: %s", q->dev->xd.name,
+			strerror(errno));
 	free(q->tx_buf);
 	free(q->rx_buf);
 	memset(q, 0, sizeof(*q));
@@ -106,10 +73,10 @@ static int bind_port(struct netq *q, unsigned long remote, unsigned which,
 {
 	xenevtchn_port_or_error_t p;
 
-	p = xenevtchn_bind_interdomain(nb.xce, q->dev->domid, remote);
+	p = xenevtchn_bind_interdomain(nb.xce, q->dev->xd.domid, remote);
 	if (p < 0) {
-		log_warn("%s: cannot bind event channel %lu: %s", q->dev->name,
-			 remote, strerror(errno));
+		log_warn("%s: cannot bind event channel %lu: %s",
+			 q->dev->xd.name, remote, strerror(errno));
 		return -errno;
 	}
 	*port = p;
@@ -121,15 +88,15 @@ static void *map_ring(struct netq *q, const char *dir, const char *key)
 	unsigned long ref;
 	void *addr;
 
-	if (fe_read_uint(dir, key, &ref) || ref > UINT32_MAX) {
-		log_warn("%s: %s/%s missing or invalid", q->dev->name, dir,
+	if (xenbus_read_uint(&q->dev->xd, dir, key, &ref) || ref > UINT32_MAX) {
+		log_warn("%s: %s/%s missing or invalid", q->dev->xd.name, dir,
 			 key);
 		return NULL;
 	}
-	addr = xengnttab_map_grant_ref(nb.xgt, q->dev->domid, ref,
+	addr = xengnttab_map_grant_ref(nb.xgt, q->dev->xd.domid, ref,
 				       PROT_READ | PROT_WRITE);
 	if (!addr)
-		log_warn("%s: cannot map %s %lu: %s", q->dev->name, key, ref,
+		log_warn("%s: cannot map %s %lu: %s", q->dev->xd.name, key, ref,
 			 strerror(errno));
 	return addr;
 }
@@ -152,18 +119,20 @@ static int queue_connect(struct netdev *dev, struct netq *q, const char *dir)
 	q->rx_buf = malloc(FRAME_BUF_SIZE);
 	if (!q->tx_buf || !q->rx_buf)
 		return -ENOMEM;
-	if (nb.split_evtchn && !fe_read_uint(dir, "event-channel-tx", &tx_ev)) {
-		if (fe_read_uint(dir, "event-channel-rx", &rx_ev)) {
-			log_warn("%s: %s/event-channel-rx missing", dev->name,
-				 dir);
+	if (nb.split_evtchn &&
+	    !xenbus_read_uint(&dev->xd, dir, "event-channel-tx", &tx_ev)) {
+		if (xenbus_read_uint(&dev->xd, dir, "event-channel-rx",
+				     &rx_ev)) {
+			log_warn("%s: %s/event-channel-rx missing",
+				 dev->xd.name, dir);
 			return -EINVAL;
 		}
 		ret = bind_port(q, tx_ev, PORT_TX, &q->tx_port);
 		if (!ret)
 			ret = bind_port(q, rx_ev, PORT_RX, &q->rx_port);
 	} else {
-		if (fe_read_uint(dir, "event-channel", &tx_ev)) {
-			log_warn("%s: %s/event-channel missing", dev->name,
+		if (xenbus_read_uint(&dev->xd, dir, "event-channel", &tx_ev)) {
+			log_warn("%s: %s/event-channel missing", dev->xd.name,
 				 dir);
 			return -EINVAL;
 		}
@@ -185,22 +154,28 @@ static int read_features(struct netdev *dev)
 {
 	struct netif_feat *f = &dev->feat;
 
-	if (!fe_flag(dev->fe, "request-rx-copy", false)) {
+	if (!xenbus_read_flag(&dev->xd, dev->xd.fe, "request-rx-copy", false)) {
 		log_warn("%s: the frontend wants page flipping (no "
 			 "request-rx-copy): not supported",
-			 dev->name);
+			 dev->xd.name);
 		return -EOPNOTSUPP;
 	}
 	/* Without it we would have to poll for rx buffers. */
-	if (!fe_flag(dev->fe, "feature-rx-notify", false)) {
-		log_warn("%s: the frontend lacks feature-rx-notify", dev->name);
+	if (!xenbus_read_flag(&dev->xd, dev->xd.fe, "feature-rx-notify",
+			      false)) {
+		log_warn("%s: the frontend lacks feature-rx-notify",
+			 dev->xd.name);
 		return -EOPNOTSUPP;
 	}
-	f->sg = fe_flag(dev->fe, "feature-sg", false);
-	f->gso4 = fe_flag(dev->fe, "feature-gso-tcpv4", false);
-	f->gso6 = fe_flag(dev->fe, "feature-gso-tcpv6", false);
-	f->csum4 = !fe_flag(dev->fe, "feature-no-csum-offload", false);
-	f->csum6 = fe_flag(dev->fe, "feature-ipv6-csum-offload", false);
+	f->sg = xenbus_read_flag(&dev->xd, dev->xd.fe, "feature-sg", false);
+	f->gso4 = xenbus_read_flag(&dev->xd, dev->xd.fe, "feature-gso-tcpv4",
+				   false);
+	f->gso6 = xenbus_read_flag(&dev->xd, dev->xd.fe, "feature-gso-tcpv6",
+				   false);
+	f->csum4 = !xenbus_read_flag(&dev->xd, dev->xd.fe,
+				     "feature-no-csum-offload", false);
+	f->csum6 = xenbus_read_flag(&dev->xd, dev->xd.fe,
+				    "feature-ipv6-csum-offload", false);
 	return 0;
 }
 
@@ -212,9 +187,10 @@ int netif_connect(struct netdev *dev)
 	ret = read_features(dev);
 	if (ret)
 		return ret;
-	ret = fe_read_uint(dev->fe, "multi-queue-num-queues", &nq);
+	ret = xenbus_read_uint(&dev->xd, dev->xd.fe, "multi-queue-num-queues",
+			       &nq);
 	if ((ret && ret != -ENOENT) || !nq || nq > nb.max_queues) {
-		log_warn("%s: invalid multi-queue-num-queues", dev->name);
+		log_warn("%s: invalid multi-queue-num-queues", dev->xd.name);
 		return -EINVAL;
 	}
 	ret = tap_open_queues(dev, nq);
@@ -230,9 +206,10 @@ int netif_connect(struct netdev *dev)
 		q->idx = i;
 		q->tap_fd = -1;
 		if (nq > 1)
-			snprintf(dir, sizeof(dir), "%s/queue-%u", dev->fe, i);
+			snprintf(dir, sizeof(dir), "%s/queue-%u", dev->xd.fe,
+				 i);
 		else
-			snprintf(dir, sizeof(dir), "%s", dev->fe);
+			snprintf(dir, sizeof(dir), "%s", dev->xd.fe);
 		ret = queue_connect(dev, q, dir);
 		if (ret)
 			goto err;
@@ -241,10 +218,10 @@ int netif_connect(struct netdev *dev)
 		event_del(dev->idle_ev);
 	tap_set_offload(dev, &dev->feat);
 	tap_set_carrier(dev, true);
-	dev->connected = true;
+	dev->xd.connected = true;
 	log_info("%s: connected: %s, %lu queue(s), %s event channels, "
 		 "sg %d gso %d/%d csum %d/%d",
-		 dev->name, dev->ifname, nq,
+		 dev->xd.name, dev->ifname, nq,
 		 dev->q[0].tx_port == dev->q[0].rx_port ? "shared" : "split",
 		 dev->feat.sg, dev->feat.gso4, dev->feat.gso6, dev->feat.csum4,
 		 dev->feat.csum6);
@@ -261,7 +238,7 @@ void netif_disconnect(struct netdev *dev)
 {
 	uint64_t tx = 0, rx = 0, drops = 0;
 
-	if (!dev->connected && !dev->nr_q)
+	if (!dev->xd.connected && !dev->nr_q)
 		return;
 	for (unsigned int i = 0; i < dev->nr_q; i++) {
 		tx += dev->q[i].tx_frames;
@@ -277,9 +254,9 @@ void netif_disconnect(struct netdev *dev)
 	}
 	if (dev->idle_ev)
 		event_add(dev->idle_ev, NULL);
-	dev->connected = false;
+	dev->xd.connected = false;
 	log_info("%s: disconnected (%llu frames out, %llu in, %llu dropped)",
-		 dev->name, (unsigned long long)tx, (unsigned long long)rx,
+		 dev->xd.name, (unsigned long long)tx, (unsigned long long)rx,
 		 (unsigned long long)drops);
 }
 
@@ -289,12 +266,12 @@ void netif_break(struct netq *q, const char *ring, const char *why)
 
 	log_ratelimited(&broken_rl, XLOG_WARN,
 			"%s: queue %u: %s ring broken (%s): disconnecting",
-			dev->name, q->idx, ring, why);
+			dev->xd.name, q->idx, ring, why);
 	q->broken = true;
-	dev->broken = true;
+	dev->xd.broken = true;
 	if (q->tap_ev)
 		event_del(q->tap_ev);
-	xenbus_schedule(dev);
+	xenbus_schedule(&dev->xd);
 }
 
 void netif_port_event(evtchn_port_t port)

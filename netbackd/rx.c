@@ -27,7 +27,7 @@ static void drop(struct netq *q, const char *why)
 	log_ratelimited(&rx_rl, XLOG_DEBUG,
 			"%s: dropped a frame for the "
 			"guest: %s",
-			q->dev->name, why);
+			q->dev->xd.name, why);
 	q->rx_drops++;
 }
 
@@ -39,7 +39,7 @@ static int read_frame(struct netq *q)
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_ratelimited(&rx_rl, XLOG_WARN, "%s: tap read: %s",
-					q->dev->name, strerror(errno));
+					q->dev->xd.name, strerror(errno));
 		return -1;
 	}
 	if ((size_t)n < VHDR + NETIF_MIN_FRAME) {
@@ -133,7 +133,7 @@ static int deliver(struct netq *q)
 			.source.virt = f + off,
 			.dest.foreign = {.ref = req.gref,
 					 .offset = 0,
-					 .domid = q->dev->domid},
+					 .domid = q->dev->xd.domid},
 			.len = chunk,
 			.flags = GNTCOPY_dest_gref,
 		};
@@ -147,17 +147,17 @@ static int deliver(struct netq *q)
 	copy_ok = !xengnttab_grant_copy(nb.xgt, nd, seg);
 	if (!copy_ok)
 		log_ratelimited(&rx_rl, XLOG_WARN, "%s: grant copy: %s",
-				q->dev->name, strerror(errno));
+				q->dev->xd.name, strerror(errno));
 	for (unsigned int i = 0; i < nd; i++) {
 		uint16_t fl = i ? 0 : flags;
 		int16_t st = seg[i].len;
 
 		if (!copy_ok || seg[i].status != GNTST_okay) {
 			if (copy_ok)
-				log_ratelimited(&q->dev->rl, XLOG_WARN,
+				log_ratelimited(&q->dev->xd.rl, XLOG_WARN,
 						"%s: rx buffer grant %u: "
 						"status %d",
-						q->dev->name,
+						q->dev->xd.name,
 						seg[i].dest.foreign.ref,
 						seg[i].status);
 			st = NETIF_RSP_ERROR;
@@ -183,8 +183,8 @@ static int deliver(struct netq *q)
 static void notify(struct netq *q)
 {
 	if (netif_rx_push(&q->rx) && xenevtchn_notify(nb.xce, q->rx_port))
-		log_ratelimited(&q->dev->rl, XLOG_WARN,
-				"%s: notify port %u: %s", q->dev->name,
+		log_ratelimited(&q->dev->xd.rl, XLOG_WARN,
+				"%s: notify port %u: %s", q->dev->xd.name,
 				q->rx_port, strerror(errno));
 }
 

@@ -96,7 +96,7 @@ static int link_setup(struct netdev *dev)
 			goto out;
 		if (!rtnl_link_get_type(br) ||
 		    strcmp(rtnl_link_get_type(br), "bridge")) {
-			log_err("%s: %s is not a bridge", dev->name,
+			log_err("%s: %s is not a bridge", dev->xd.name,
 				dev->bridge);
 			ret = -NLE_INVAL;
 			goto out;
@@ -107,7 +107,7 @@ static int link_setup(struct netdev *dev)
 	ret = rtnl_link_change(nb.nl, link, change, 0);
 out:
 	if (ret < 0)
-		log_err("%s: %s %s%s%s: %s", dev->name, dev->ifname, what,
+		log_err("%s: %s %s%s%s: %s", dev->xd.name, dev->ifname, what,
 			br || dev->bridge[0] ? " on " : "", dev->bridge,
 			nl_geterror(ret));
 	nl_addr_put(addr);
@@ -125,8 +125,8 @@ int tap_create(struct netdev *dev)
 		dev->tap_fds[i] = -1;
 	fd = tap_open(dev);
 	if (fd < 0) {
-		log_err("%s: cannot create tap %s: %s", dev->name, dev->ifname,
-			strerror(-fd));
+		log_err("%s: cannot create tap %s: %s", dev->xd.name,
+			dev->ifname, strerror(-fd));
 		return fd;
 	}
 	dev->tap_fds[0] = fd;
@@ -145,7 +145,7 @@ int tap_open_queues(struct netdev *dev, unsigned int n)
 		int fd = tap_open(dev);
 
 		if (fd < 0) {
-			log_warn("%s: tap queue %u: %s", dev->name, i,
+			log_warn("%s: tap queue %u: %s", dev->xd.name, i,
 				 strerror(-fd));
 			tap_close_queues(dev);
 			return fd;
@@ -178,7 +178,7 @@ int tap_set_offload(struct netdev *dev, const struct netif_feat *f)
 			off |= TUN_F_TSO6;
 	}
 	if (ioctl(dev->tap_fds[0], TUNSETOFFLOAD, off)) {
-		log_warn("%s: TUNSETOFFLOAD %#x: %s", dev->name, off,
+		log_warn("%s: TUNSETOFFLOAD %#x: %s", dev->xd.name, off,
 			 strerror(errno));
 		return -errno;
 	}
@@ -193,7 +193,8 @@ void tap_set_carrier(struct netdev *dev, bool on)
 	/* Linux 5.0+; without it the tap is simply always "up". */
 	if (ioctl(dev->tap_fds[0], TUNSETCARRIER, &v) && errno != EINVAL &&
 	    errno != ENOTTY)
-		log_debug("%s: TUNSETCARRIER: %s", dev->name, strerror(errno));
+		log_debug("%s: TUNSETCARRIER: %s", dev->xd.name,
+			  strerror(errno));
 }
 
 void tap_destroy(struct netdev *dev)

@@ -30,7 +30,7 @@ static int gather(struct netq *q, const struct netif_tx_pkt *p, uint8_t *buf)
 		seg[i] = (xengnttab_grant_copy_segment_t){
 			.source.foreign = {.ref = p->seg[i].gref,
 					   .offset = p->seg[i].offset,
-					   .domid = q->dev->domid},
+					   .domid = q->dev->xd.domid},
 			.dest.virt = buf + off,
 			.len = p->seg[i].len,
 			.flags = GNTCOPY_source_gref,
@@ -39,14 +39,14 @@ static int gather(struct netq *q, const struct netif_tx_pkt *p, uint8_t *buf)
 	}
 	if (xengnttab_grant_copy(nb.xgt, p->nr_segs, seg)) {
 		log_ratelimited(&tx_rl, XLOG_WARN, "%s: grant copy: %s",
-				q->dev->name, strerror(errno));
+				q->dev->xd.name, strerror(errno));
 		return -EFAULT;
 	}
 	for (unsigned int i = 0; i < p->nr_segs; i++) {
 		if (seg[i].status != GNTST_okay) {
 			log_ratelimited(
 				&tx_rl, XLOG_WARN, "%s: tx grant %u: status %d",
-				q->dev->name, p->seg[i].gref, seg[i].status);
+				q->dev->xd.name, p->seg[i].gref, seg[i].status);
 			return -EFAULT;
 		}
 	}
@@ -103,16 +103,17 @@ static int16_t send_pkt(struct netq *q, const struct netif_tx_pkt *p)
 	if (gather(q, p, f))
 		return NETIF_RSP_ERROR;
 	if (offloads(p, f, (struct virtio_net_hdr *)q->tx_buf, &why)) {
-		log_ratelimited(&dev->rl, XLOG_WARN, "%s: dropped a frame: %s",
-				dev->name, why);
+		log_ratelimited(&dev->xd.rl, XLOG_WARN,
+				"%s: dropped a frame: %s", dev->xd.name, why);
 		return NETIF_RSP_ERROR;
 	}
 	n = write(q->tap_fd, q->tx_buf, VHDR + p->len);
 	if (n != (ssize_t)(VHDR + p->len)) {
 		/* The host dropped it, as a full wire would: not the guest's
 		 * fault. */
-		log_ratelimited(&dev->rl, XLOG_DEBUG, "%s: tap write: %s",
-				dev->name, n < 0 ? strerror(errno) : "short");
+		log_ratelimited(&dev->xd.rl, XLOG_DEBUG, "%s: tap write: %s",
+				dev->xd.name,
+				n < 0 ? strerror(errno) : "short");
 		q->tx_drops++;
 		return NETIF_RSP_OKAY;
 	}
@@ -123,8 +124,8 @@ static int16_t send_pkt(struct netq *q, const struct netif_tx_pkt *p)
 static void notify(struct netq *q)
 {
 	if (netif_tx_push(&q->tx) && xenevtchn_notify(nb.xce, q->tx_port))
-		log_ratelimited(&q->dev->rl, XLOG_WARN,
-				"%s: notify port %u: %s", q->dev->name,
+		log_ratelimited(&q->dev->xd.rl, XLOG_WARN,
+				"%s: notify port %u: %s", q->dev->xd.name,
 				q->tx_port, strerror(errno));
 }
 
@@ -144,9 +145,9 @@ void tx_work(struct netq *q)
 			notify(q);
 			return;
 		case NETIF_TX_DROP:
-			log_ratelimited(&q->dev->rl, XLOG_WARN,
+			log_ratelimited(&q->dev->xd.rl, XLOG_WARN,
 					"%s: dropped a tx packet: %s",
-					q->dev->name, p.why);
+					q->dev->xd.name, p.why);
 			q->tx_drops++;
 			netif_tx_respond(&q->tx, &p, NETIF_RSP_ERROR);
 			break;
