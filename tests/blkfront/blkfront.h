@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xenner-blkfront: a guest's blkfront played from the host, for testing
- * blkbackd without a guest kernel.  It creates a domain (evtchnd + a
- * vmcore with grant-table frames), writes the toolstack's and the
- * frontend's xenstore nodes, follows the xenbus state machine, grants
- * pages and pushes blkif requests.
+ * blkbackd without a guest kernel.  On a test domain (tests/testdom) it
+ * writes the toolstack's and the frontend's xenstore nodes, follows the
+ * xenbus state machine, grants pages and pushes blkif requests.
  */
 #ifndef BLKFRONT_H
 #define BLKFRONT_H
@@ -22,19 +21,15 @@
 #include <xen/io/ring.h>
 #include <xen/io/blkif.h>
 
-#include "xenner/evtchn-client.h"
-#include "xenner/vmcore.h"
+#include "../testdom/testdom.h"
 
-struct xs_handle;
-
-#define BF_GNTTAB_PFN	  1
-#define BF_GNTTAB_FRAMES  8
-#define BF_NR_GREFS	  (BF_GNTTAB_FRAMES * VMCORE_GNTTAB_PER_FRAME)
-#define BF_FIRST_FREE_PFN (BF_GNTTAB_PFN + BF_GNTTAB_FRAMES)
-#define BF_MAX_SEGS	  256
-#define BF_MAX_QUEUES	  16
-#define BF_MAX_VBDS	  8
-#define BF_POOL_PAGES	  1024
+#define BF_GNTTAB_PFN	 1
+#define BF_GNTTAB_FRAMES 8
+#define BF_NR_GREFS	 (BF_GNTTAB_FRAMES * VMCORE_GNTTAB_PER_FRAME)
+#define BF_MAX_SEGS	 256
+#define BF_MAX_QUEUES	 16
+#define BF_MAX_VBDS	 8
+#define BF_POOL_PAGES	 1024
 
 struct bf_slot {
 	bool busy;
@@ -84,33 +79,12 @@ struct bf_vbd {
 	unsigned int next_q;
 };
 
+/* The domain is tests/testdom's td. */
 struct bf {
-	uint32_t domid;
-	struct evtchn_client ec;
-	struct vmcore vc;
-	struct xs_handle *xs;
-	struct grant_entry_v1 *gnttab;
-	int timeout_ms;
-	/* allocators */
-	uint32_t next_pfn;
-	uint32_t *free_pfns;
-	unsigned int nr_free_pfns;
-	grant_ref_t next_gref;
-	grant_ref_t *free_grefs;
-	unsigned int nr_free_grefs;
 	struct bf_vbd vbd[BF_MAX_VBDS];
 };
 
 extern struct bf bf;
-
-uint8_t *bf_page(uint32_t pfn);
-int bf_alloc_page(uint32_t *pfn);
-void bf_free_page(uint32_t pfn);
-int bf_grant(uint32_t pfn, bool readonly, grant_ref_t *ref);
-/* Ends a grant; -EBUSY if the backend still has it mapped. */
-int bf_ungrant(grant_ref_t ref);
-/* Waits for an event (and unmasks it); 0, -ETIMEDOUT or -errno. */
-int bf_wait_event(int timeout_ms);
 
 uint8_t bf_pattern(uint64_t offset, uint32_t seed);
 

@@ -45,9 +45,9 @@ static int get_page(struct bf_vbd *v, bool readonly, uint32_t *pfn,
 			struct bf_pool_page *p = &v->pool[v->npool];
 
 			/* Persistent grants are always read-write. */
-			ret = bf_alloc_page(&p->pfn);
+			ret = td_alloc_page(&p->pfn);
 			if (!ret)
-				ret = bf_grant(p->pfn, false, &p->gref);
+				ret = td_grant(p->pfn, false, &p->gref);
 			if (ret)
 				return ret;
 			p->busy = true;
@@ -57,9 +57,9 @@ static int get_page(struct bf_vbd *v, bool readonly, uint32_t *pfn,
 			return 0;
 		}
 	}
-	ret = bf_alloc_page(pfn);
+	ret = td_alloc_page(pfn);
 	if (!ret)
-		ret = bf_grant(*pfn, readonly, gref);
+		ret = td_grant(*pfn, readonly, gref);
 	return ret;
 }
 
@@ -70,11 +70,11 @@ static void put_page(struct bf_vbd *v, uint32_t pfn, grant_ref_t gref, int pool,
 		v->pool[pool].busy = false;
 		return;
 	}
-	if (bf_ungrant(gref)) {
+	if (td_ungrant(gref)) {
 		(*leaks)++;
 		return; /* the backend still maps it: never reuse the page */
 	}
-	bf_free_page(pfn);
+	td_free_page(pfn);
 }
 
 static void slot_release(struct bf_vbd *v, struct bf_slot *s,
@@ -101,12 +101,12 @@ void vbd_slots_release(struct bf_queue *q)
 		for (unsigned int j = 0; j < s->npages; j++) {
 			if (s->pool[j] >= 0)
 				continue; /* vbd_pool_release's job */
-			bf.gnttab[s->gref[j]].flags &=
+			td.gnttab[s->gref[j]].flags &=
 				~(GTF_reading | GTF_writing);
 			put_page(NULL, s->pfn[j], s->gref[j], -1, &leaks);
 		}
 		for (unsigned int j = 0; j < s->nind; j++) {
-			bf.gnttab[s->ind_gref[j]].flags &=
+			td.gnttab[s->ind_gref[j]].flags &=
 				~(GTF_reading | GTF_writing);
 			put_page(NULL, s->ind_pfn[j], s->ind_gref[j], -1,
 				 &leaks);
@@ -120,13 +120,13 @@ void vbd_pool_release(struct bf_vbd *v, bool force)
 {
 	for (unsigned int i = 0; i < v->npool; i++) {
 		if (force)
-			bf.gnttab[v->pool[i].gref].flags &=
+			td.gnttab[v->pool[i].gref].flags &=
 				~(GTF_reading | GTF_writing);
-		if (bf_ungrant(v->pool[i].gref))
+		if (td_ungrant(v->pool[i].gref))
 			printf("LEAK persistent grant %u still mapped\n",
 			       v->pool[i].gref);
 		else
-			bf_free_page(v->pool[i].pfn);
+			td_free_page(v->pool[i].pfn);
 	}
 	v->npool = 0;
 }
@@ -147,7 +147,7 @@ static void push(struct bf_queue *q)
 
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->fr, notify);
 	if (notify)
-		evtchn_client_send(&bf.ec, q->port);
+		evtchn_client_send(&td.ec, q->port);
 }
 
 /* Builds a r/w/barrier request for nsect sectors (fits in one request). */
@@ -177,7 +177,7 @@ static int build_rw(struct bf_vbd *v, struct bf_queue *q, int id, uint8_t op,
 			return ret;
 		s->npages++;
 		if (fill && !guest_reads) {
-			uint8_t *p = bf_page(s->pfn[i]);
+			uint8_t *p = td_page(s->pfn[i]);
 			uint64_t off = (sector + i * 8) * 512;
 
 			for (unsigned int b = 0; b < cnt * 512; b++)
@@ -206,14 +206,14 @@ static int build_rw(struct bf_vbd *v, struct bf_queue *q, int id, uint8_t op,
 		ind->sector_number = sector;
 		ind->handle = v->devid;
 		for (unsigned int i = 0; i * per < n; i++) {
-			ret = bf_alloc_page(&s->ind_pfn[i]);
+			ret = td_alloc_page(&s->ind_pfn[i]);
 			if (!ret)
-				ret = bf_grant(s->ind_pfn[i], true,
+				ret = td_grant(s->ind_pfn[i], true,
 					       &s->ind_gref[i]);
 			if (ret)
 				return ret;
 			s->nind++;
-			memcpy(bf_page(s->ind_pfn[i]), segs + i * per,
+			memcpy(td_page(s->ind_pfn[i]), segs + i * per,
 			       (n - i * per < per ? n - i * per : per) *
 				       sizeof(segs[0]));
 			ind->indirect_grefs[i] = s->ind_gref[i];
@@ -234,7 +234,7 @@ static void slot_abort(struct bf_vbd *v, struct bf_slot *s)
 static void check_read(struct bf_slot *s, struct io_result *r)
 {
 	for (unsigned int i = 0; i < s->npages; i++) {
-		const uint8_t *p = bf_page(s->pfn[i]);
+		const uint8_t *p = td_page(s->pfn[i]);
 		uint64_t off = (s->sector + i * 8) * 512;
 
 		unsigned int cnt = s->nsect - i * 8 < 8 ? s->nsect - i * 8 : 8;
@@ -305,7 +305,7 @@ static unsigned int outstanding(struct bf_vbd *v)
 static int wait_some(struct bf_vbd *v, struct io_result *r)
 {
 	while (!collect(v, r)) {
-		int ret = bf_wait_event(bf.timeout_ms);
+		int ret = td_wait_event(td.timeout_ms);
 
 		if (ret == -ETIMEDOUT) {
 			printf("ERROR timeout (%u outstanding)\n",

@@ -34,7 +34,7 @@ static void data(struct nf_queue *q, uint16_t off, uint16_t size,
 	r->flags = flags;
 	r->id = id;
 	/* Something that looks like a frame. */
-	memset(nf_page(q->tx_pfn[id]), 0x5a, VMCORE_PAGE_SIZE);
+	memset(td_page(q->tx_pfn[id]), 0x5a, VMCORE_PAGE_SIZE);
 }
 
 static void extra(struct nf_queue *q, uint8_t type, uint8_t gso_type)
@@ -56,7 +56,7 @@ static void chain(struct nf_queue *q, unsigned int n)
 
 int ring_wait_closing(struct nf_vif *v)
 {
-	if (vif_wait_be(v, 1u << XenbusStateClosing, nf.timeout_ms) < 0) {
+	if (td_wait_state(v->be, 1u << XenbusStateClosing, td.timeout_ms) < 0) {
 		printf("ERROR backend did not close the vif\n");
 		return -1;
 	}
@@ -70,7 +70,7 @@ static int kick_and_status(struct nf_vif *v, struct nf_queue *q)
 	int ret;
 
 	RING_PUSH_REQUESTS(&q->tx);
-	evtchn_client_send(&nf.ec, q->tx_port);
+	evtchn_client_send(&td.ec, q->tx_port);
 	ret = ring_tx_wait(v);
 	if (ret == NETIF_RSP_ERROR || ret == NETIF_RSP_DROPPED)
 		printf("STATUS %d\n", ret);
@@ -130,7 +130,7 @@ int ring_bad(struct nf_vif *v, const char *kind)
 		return -1;
 	}
 	RING_PUSH_REQUESTS(&q->tx);
-	evtchn_client_send(&nf.ec, q->tx_port);
+	evtchn_client_send(&td.ec, q->tx_port);
 	return ring_wait_closing(v);
 }
 

@@ -20,39 +20,6 @@
 static uint8_t txf[NF_FRAME_MAX];
 static struct nf_frame rxf;
 
-static uint64_t num(const char *s)
-{
-	return s ? strtoull(s, NULL, 0) : 0;
-}
-
-static bool has_word(char **w, int n, const char *word)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(w[i], word))
-			return true;
-	return false;
-}
-
-static unsigned int opt_val(char **w, int n, const char *key, unsigned def)
-{
-	size_t l = strlen(key);
-
-	for (int i = 0; i < n; i++)
-		if (!strncmp(w[i], key, l) && w[i][l] == '=')
-			return strtoul(w[i] + l + 1, NULL, 0);
-	return def;
-}
-
-static const char *opt_str(char **w, int n, const char *key)
-{
-	size_t l = strlen(key);
-
-	for (int i = 0; i < n; i++)
-		if (!strncmp(w[i], key, l) && w[i][l] == '=')
-			return w[i] + l + 1;
-	return NULL;
-}
-
 static bool parse_ip(const char *s, uint8_t ip[4])
 {
 	unsigned int b[4];
@@ -87,17 +54,18 @@ static uint32_t get32(const uint8_t *p)
 
 static int cmd_udp(struct nf_vif *v, char **w, int n)
 {
-	unsigned int count = opt_val(w, n, "count", 1);
+	unsigned int count = td_opt_val(w, n, "count", 1);
 	struct nf_txopt o = {
-		.slots = opt_val(w, n, "slots", 1),
-		.blank = has_word(w, n, "blank"),
-		.queue = opt_val(w, n, "queue", 0),
+		.slots = td_opt_val(w, n, "slots", 1),
+		.blank = td_has_word(w, n, "blank"),
+		.queue = td_opt_val(w, n, "queue", 0),
 	};
 	int ret = 0;
 
 	for (unsigned int i = 0; i < count && !ret; i++) {
-		unsigned int len = frame_udp(v, txf, SPORT_UDP, num(w[2]),
-					     num(w[3]), num(w[4]), o.blank);
+		unsigned int len =
+			frame_udp(v, txf, SPORT_UDP, td_num(w[2]), td_num(w[3]),
+				  td_num(w[4]), o.blank);
 
 		ret = ring_tx(v, txf, len, &o);
 	}
@@ -145,12 +113,13 @@ static const char *csum_path(const struct nf_frame *f)
 
 static int cmd_recv_udp(struct nf_vif *v, char **w, int n)
 {
-	unsigned int dport = num(w[2]), len = num(w[3]), seed = num(w[4]);
-	unsigned int count = opt_val(w, n, "count", 1), off, l4len;
+	unsigned int dport = td_num(w[2]), len = td_num(w[3]),
+		     seed = td_num(w[4]);
+	unsigned int count = td_opt_val(w, n, "count", 1), off, l4len;
 	char path[16] = "";
 
 	for (unsigned int i = 0; i < count; i++) {
-		int r = wait_for(v, 17, dport, &off, &l4len, nf.timeout_ms);
+		int r = wait_for(v, 17, dport, &off, &l4len, td.timeout_ms);
 
 		if (r < 0)
 			return 0;
@@ -176,13 +145,14 @@ static int cmd_recv_udp(struct nf_vif *v, char **w, int n)
 
 static int cmd_tcp(struct nf_vif *v, char **w, int n)
 {
-	unsigned int len = num(w[3]), mss = opt_val(w, n, "mss", 0);
+	unsigned int len = td_num(w[3]), mss = td_opt_val(w, n, "mss", 0);
 	struct nf_txopt o = {
-		.slots = opt_val(w, n, "slots", (len + 54 + 4095) / 4096),
+		.slots = td_opt_val(w, n, "slots", (len + 54 + 4095) / 4096),
 		.blank = true,
-		.queue = opt_val(w, n, "queue", 0),
+		.queue = td_opt_val(w, n, "queue", 0),
 	};
-	unsigned int flen = frame_tcp(v, txf, num(w[2]), 1000, len, num(w[4]));
+	unsigned int flen =
+		frame_tcp(v, txf, td_num(w[2]), 1000, len, td_num(w[4]));
 	int ret;
 
 	if (mss && mss < len) {
@@ -198,7 +168,8 @@ static int cmd_tcp(struct nf_vif *v, char **w, int n)
 /* Segments (or one GSO frame) carrying LEN bytes from sequence 1000. */
 static int cmd_recv_tcp(struct nf_vif *v, char **w)
 {
-	unsigned int dport = num(w[2]), len = num(w[3]), seed = num(w[4]);
+	unsigned int dport = td_num(w[2]), len = td_num(w[3]),
+		     seed = td_num(w[4]);
 	unsigned int got = 0, segs = 0, gso = 0, off, l4len;
 	static uint8_t seen[NF_FRAME_MAX];
 
@@ -208,7 +179,7 @@ static int cmd_recv_tcp(struct nf_vif *v, char **w)
 	}
 	memset(seen, 0, len);
 	while (got < len) {
-		int r = wait_for(v, 6, dport, &off, &l4len, nf.timeout_ms);
+		int r = wait_for(v, 6, dport, &off, &l4len, td.timeout_ms);
 		unsigned int hl, pl, seq;
 
 		if (r < 0)
@@ -260,14 +231,14 @@ static int cmd_ping(struct nf_vif *v, unsigned int count, unsigned int len)
 
 	for (unsigned int i = 0; i < count; i++) {
 		unsigned int flen = frame_icmp_echo(v, txf, i, len);
-		int64_t end = nf_now_ms() + nf.timeout_ms;
+		int64_t end = td_now_ms() + td.timeout_ms;
 		int r;
 
 		do {
-			int wait = nf.timeout_ms;
+			int wait = td.timeout_ms;
 
-			if (i == 0 && end - nf_now_ms() < wait)
-				wait = end - nf_now_ms();
+			if (i == 0 && end - td_now_ms() < wait)
+				wait = end - td_now_ms();
 			if (i == 0 && wait > 1000)
 				wait = 1000;
 			r = ring_tx(v, txf, flen, &o);
@@ -279,7 +250,7 @@ static int cmd_ping(struct nf_vif *v, unsigned int count, unsigned int len)
 				r = wait_for(v, 1, 0, &off, &l4len, wait);
 			} while (r > 0 && (rxf.data[off] != 0 ||
 					   get16(rxf.data + off + 6) != i));
-		} while (!r && i == 0 && nf_now_ms() < end);
+		} while (!r && i == 0 && td_now_ms() < end);
 		if (r < 0)
 			return 0;
 		if (!r) {
@@ -319,7 +290,7 @@ static int cmd_bad_rx(struct nf_vif *v, bool indices)
 
 static int cmd_bench(struct nf_vif *v, unsigned int secs, const char *what)
 {
-	int64_t start = nf_now_ms(), end = start + secs * 1000LL, ms;
+	int64_t start = td_now_ms(), end = start + secs * 1000LL, ms;
 	unsigned long frames = 0;
 	struct nf_txopt o = {0};
 	unsigned int len, off, l4len;
@@ -339,7 +310,7 @@ static int cmd_bench(struct nf_vif *v, unsigned int secs, const char *what)
 	} else {
 		len = frame_udp(v, txf, SPORT_UDP, 9, 18, 1, false);
 	}
-	while (nf_now_ms() < end) {
+	while (td_now_ms() < end) {
 		if (ping) {
 			len = frame_icmp_echo(v, txf, frames & 0xffff, 56);
 			if (ring_tx(v, txf, len, &o) || ring_tx_wait(v) ||
@@ -361,7 +332,7 @@ static int cmd_bench(struct nf_vif *v, unsigned int secs, const char *what)
 	if (!ping)
 		ring_tx_wait(v);
 	memcpy(v->dmac, dmac, 6);
-	ms = nf_now_ms() - start;
+	ms = td_now_ms() - start;
 	if (ping)
 		printf("BENCH ping: %lu round trips in %lld ms: %.0f/s, "
 		       "%.1f us each\n",
@@ -377,40 +348,20 @@ static int cmd_bench(struct nf_vif *v, unsigned int secs, const char *what)
 
 int cmd_run(char *line)
 {
-	char *w[16], *save;
 	struct nf_vif *v = NULL;
-	int n = 0;
+	char *w[16];
+	int n = td_words(line, w, 16), ret;
 
-	for (char *t = strtok_r(line, " \t", &save); t && n < 16;
-	     t = strtok_r(NULL, " \t", &save))
-		w[n++] = t;
 	if (!n || w[0][0] == '#')
 		return 0;
-	if (!strcmp(w[0], "domid")) {
-		printf("%u\n", nf.domid);
-		return 0;
-	}
-	if (!strcmp(w[0], "sleep") && n == 2) {
-		usleep(num(w[1]) * 1000);
-		printf("OK\n");
-		return 0;
-	}
-	if (!strcmp(w[0], "wait-file") && n == 2) {
-		for (int i = 0; access(w[1], F_OK); i++) {
-			if (i > 100 * 60) {
-				printf("ERROR %s never appeared\n", w[1]);
-				return -1;
-			}
-			usleep(10000);
-		}
-		printf("OK\n");
-		return 0;
-	}
+	ret = td_common_cmd(w, n);
+	if (ret <= 0)
+		return ret;
 	if (!strcmp(w[0], "add") && n >= 2)
-		return vif_add(num(w[1]), opt_str(w, n, "mac"),
-			       opt_str(w, n, "bridge"));
+		return vif_add(td_num(w[1]), td_opt_str(w, n, "mac"),
+			       td_opt_str(w, n, "bridge"));
 	if (n >= 2)
-		v = vif_find(num(w[1]));
+		v = vif_find(td_num(w[1]));
 	if (!v) {
 		log_err("bad command or unknown vif: %s", w[0]);
 		return -1;
@@ -430,10 +381,11 @@ int cmd_run(char *line)
 		return 0;
 	}
 	if (!strcmp(w[0], "connect"))
-		return vif_connect(
-			v, opt_val(w, n, "queues", 1), has_word(w, n, "split"),
-			!has_word(w, n, "nosg"), !has_word(w, n, "nogso"),
-			!has_word(w, n, "nocsum"));
+		return vif_connect(v, td_opt_val(w, n, "queues", 1),
+				   td_has_word(w, n, "split"),
+				   !td_has_word(w, n, "nosg"),
+				   !td_has_word(w, n, "nogso"),
+				   !td_has_word(w, n, "nocsum"));
 	if (!v->connected && strcmp(w[0], "remove") &&
 	    strcmp(w[0], "wait-reconnect") && strcmp(w[0], "reboot")) {
 		printf("ERROR not connected\n");
@@ -448,13 +400,13 @@ int cmd_run(char *line)
 	if (!strcmp(w[0], "recv-tcp") && n >= 5)
 		return cmd_recv_tcp(v, w);
 	if (!strcmp(w[0], "ping") && n >= 3)
-		return cmd_ping(v, num(w[2]), n > 3 ? num(w[3]) : 56);
+		return cmd_ping(v, td_num(w[2]), n > 3 ? td_num(w[3]) : 56);
 	if (!strcmp(w[0], "bad") && n >= 3 && !strncmp(w[2], "rx-", 3))
 		return cmd_bad_rx(v, !strcmp(w[2], "rx-ring"));
 	if (!strcmp(w[0], "bad") && n >= 3)
 		return ring_bad(v, w[2]);
 	if (!strcmp(w[0], "bench") && n >= 4)
-		return cmd_bench(v, num(w[2]), w[3]);
+		return cmd_bench(v, td_num(w[2]), w[3]);
 	if (!strcmp(w[0], "disconnect"))
 		return vif_disconnect(v);
 	if (!strcmp(w[0], "reboot"))

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xenner-netfront: a guest's netfront played from the host, for testing
- * netbackd without a guest kernel.  It creates a domain (evtchnd + a
- * vmcore with grant-table frames), writes the toolstack's and the
- * frontend's xenstore nodes, follows the xenbus state machine, and sends
+ * netbackd without a guest kernel.  On a test domain (tests/testdom) it
+ * writes the toolstack's and the frontend's xenstore nodes, follows the
+ * xenbus state machine, and sends
  * and receives hand-built Ethernet frames (ARP-free: the test sets static
  * neighbours) over the tx and rx rings.
  */
@@ -23,19 +23,14 @@
 #include <xen/io/ring.h>
 #include <xen/io/netif.h>
 
-#include "xenner/evtchn-client.h"
-#include "xenner/vmcore.h"
+#include "../testdom/testdom.h"
 
-struct xs_handle;
-
-#define NF_GNTTAB_PFN	  1
-#define NF_GNTTAB_FRAMES  16
-#define NF_NR_GREFS	  (NF_GNTTAB_FRAMES * VMCORE_GNTTAB_PER_FRAME)
-#define NF_FIRST_FREE_PFN (NF_GNTTAB_PFN + NF_GNTTAB_FRAMES)
-#define NF_MAX_VIFS	  4
-#define NF_MAX_QUEUES	  8
-#define NF_RING_SIZE	  256 /* both rings: one page each */
-#define NF_FRAME_MAX	  65536
+#define NF_GNTTAB_PFN	 1
+#define NF_GNTTAB_FRAMES 16
+#define NF_MAX_VIFS	 4
+#define NF_MAX_QUEUES	 8
+#define NF_RING_SIZE	 256 /* both rings: one page each */
+#define NF_FRAME_MAX	 65536
 
 struct nf_queue {
 	netif_tx_front_ring_t tx;
@@ -78,32 +73,12 @@ struct nf_frame {
 	unsigned int queue;
 };
 
+/* The domain is tests/testdom's td. */
 struct nf {
-	uint32_t domid;
-	struct evtchn_client ec;
-	struct vmcore vc;
-	struct xs_handle *xs;
-	struct grant_entry_v1 *gnttab;
-	int timeout_ms;
-	uint32_t next_pfn;
-	uint32_t *free_pfns;
-	unsigned int nr_free_pfns;
-	grant_ref_t next_gref;
-	grant_ref_t *free_grefs;
-	unsigned int nr_free_grefs;
 	struct nf_vif vif[NF_MAX_VIFS];
 };
 
 extern struct nf nf;
-
-uint8_t *nf_page(uint32_t pfn);
-int nf_alloc_page(uint32_t *pfn);
-void nf_free_page(uint32_t pfn);
-int nf_grant(uint32_t pfn, bool readonly, grant_ref_t *ref);
-int nf_ungrant(grant_ref_t ref);
-/* Waits for an event (and unmasks it); 0, -ETIMEDOUT or -errno. */
-int nf_wait_event(int timeout_ms);
-int64_t nf_now_ms(void);
 
 /* vif.c: the xenstore side */
 struct nf_vif *vif_find(uint32_t devid);
@@ -113,8 +88,6 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 int vif_disconnect(struct nf_vif *v);
 int vif_reboot(struct nf_vif *v);
 int vif_wait_reconnect(struct nf_vif *v);
-/* Waits until the backend state is in mask; the state or -ETIMEDOUT. */
-int vif_wait_be(struct nf_vif *v, unsigned int mask, int timeout_ms);
 void vif_remove(struct nf_vif *v);
 
 /* ring.c: the rings */

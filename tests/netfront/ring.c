@@ -17,11 +17,11 @@
 
 static int page_grant(uint32_t *pfn, grant_ref_t *gref, bool ro)
 {
-	int ret = nf_alloc_page(pfn);
+	int ret = td_alloc_page(pfn);
 
 	if (!ret) {
-		memset(nf_page(*pfn), 0, VMCORE_PAGE_SIZE);
-		ret = nf_grant(*pfn, ro, gref);
+		memset(td_page(*pfn), 0, VMCORE_PAGE_SIZE);
+		ret = td_grant(*pfn, ro, gref);
 	}
 	return ret;
 }
@@ -29,12 +29,12 @@ static int page_grant(uint32_t *pfn, grant_ref_t *gref, bool ro)
 static void page_ungrant(uint32_t pfn, grant_ref_t gref, bool force)
 {
 	if (force)
-		nf.gnttab[gref].flags &= ~(GTF_reading | GTF_writing);
-	if (nf_ungrant(gref)) {
+		td.gnttab[gref].flags &= ~(GTF_reading | GTF_writing);
+	if (td_ungrant(gref)) {
 		printf("LEAK grant %u still in use\n", gref);
 		return; /* never reuse a page the backend may still touch */
 	}
-	nf_free_page(pfn);
+	td_free_page(pfn);
 }
 
 static void rx_post(struct nf_queue *q)
@@ -56,8 +56,8 @@ int ring_setup(struct nf_queue *q)
 		ret = page_grant(&q->rx_ring_pfn, &q->rx_ring_gref, false);
 	if (ret)
 		return ret;
-	netif_tx_sring_t *txs = (void *)nf_page(q->tx_ring_pfn);
-	netif_rx_sring_t *rxs = (void *)nf_page(q->rx_ring_pfn);
+	netif_tx_sring_t *txs = (void *)td_page(q->tx_ring_pfn);
+	netif_rx_sring_t *rxs = (void *)td_page(q->rx_ring_pfn);
 
 	SHARED_RING_INIT(txs);
 	FRONT_RING_INIT(&q->tx, txs, VMCORE_PAGE_SIZE);
@@ -141,12 +141,12 @@ static void tx_kick(struct nf_queue *q)
 
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->tx, notify);
 	if (notify)
-		evtchn_client_send(&nf.ec, q->tx_port);
+		evtchn_client_send(&td.ec, q->tx_port);
 }
 
 static int tx_room(struct nf_vif *v, struct nf_queue *q, unsigned int need)
 {
-	int64_t end = nf_now_ms() + nf.timeout_ms;
+	int64_t end = td_now_ms() + td.timeout_ms;
 	int bad = 0, r;
 
 	for (;;) {
@@ -157,11 +157,11 @@ static int tx_room(struct nf_vif *v, struct nf_queue *q, unsigned int need)
 			bad = r;
 		if (RING_FREE_REQUESTS(&q->tx) >= need)
 			return bad;
-		if (nf_now_ms() > end) {
+		if (td_now_ms() > end) {
 			log_err("%s: tx ring stays full", v->fe);
 			return -ETIMEDOUT;
 		}
-		nf_wait_event(10);
+		td_wait_event(10);
 	}
 }
 
@@ -191,7 +191,7 @@ int ring_tx(struct nf_vif *v, const uint8_t *f, unsigned int len,
 		id = tx_id(q);
 		if (id < 0)
 			return id;
-		memcpy(nf_page(q->tx_pfn[id]) + po, f + off, chunk);
+		memcpy(td_page(q->tx_pfn[id]) + po, f + off, chunk);
 		req = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt++);
 		req->gref = q->tx_gref[id];
 		req->offset = po;
@@ -220,7 +220,7 @@ int ring_tx(struct nf_vif *v, const uint8_t *f, unsigned int len,
 
 int ring_tx_wait(struct nf_vif *v)
 {
-	int64_t end = nf_now_ms() + nf.timeout_ms;
+	int64_t end = td_now_ms() + td.timeout_ms;
 	int bad = 0, r;
 
 	for (;;) {
@@ -237,9 +237,9 @@ int ring_tx_wait(struct nf_vif *v)
 		}
 		if (!busy)
 			return bad;
-		if (nf_now_ms() > end)
+		if (td_now_ms() > end)
 			return -ETIMEDOUT;
-		nf_wait_event(10);
+		td_wait_event(10);
 	}
 }
 
@@ -251,7 +251,7 @@ static void rx_repost(struct nf_queue *q, unsigned int n)
 		rx_post(q);
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx, notify);
 	if (notify)
-		evtchn_client_send(&nf.ec, q->rx_port);
+		evtchn_client_send(&td.ec, q->rx_port);
 }
 
 /* Takes one frame off q if a whole one is there; 1 yes, 0 no. */
@@ -297,7 +297,7 @@ static int rx_one(struct nf_queue *q, struct nf_frame *fr)
 			fr->error = true;
 		} else {
 			memcpy(fr->data + fr->len,
-			       nf_page(q->rx_pfn[rsp.id % NF_RING_SIZE]) +
+			       td_page(q->rx_pfn[rsp.id % NF_RING_SIZE]) +
 				       rsp.offset,
 			       rsp.status);
 			fr->len += rsp.status;
@@ -313,7 +313,7 @@ static int rx_one(struct nf_queue *q, struct nf_frame *fr)
 
 int ring_rx(struct nf_vif *v, struct nf_frame *fr, int timeout_ms)
 {
-	int64_t end = nf_now_ms() + timeout_ms;
+	int64_t end = td_now_ms() + timeout_ms;
 
 	for (;;) {
 		for (unsigned int i = 0; i < v->nq; i++) {
@@ -331,9 +331,9 @@ int ring_rx(struct nf_vif *v, struct nf_frame *fr, int timeout_ms)
 				return 1;
 			}
 		}
-		if (nf_now_ms() >= end)
+		if (td_now_ms() >= end)
 			return 0;
-		nf_wait_event(end - nf_now_ms() > 20 ? 20
-						     : end - nf_now_ms() + 1);
+		td_wait_event(end - td_now_ms() > 20 ? 20
+						     : end - td_now_ms() + 1);
 	}
 }

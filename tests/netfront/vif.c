@@ -1,20 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * The xenstore side of the test frontend: the toolstack's vif nodes, the
+ * The xenstore side of the test netfront: the toolstack's vif nodes, the
  * frontend's nodes (as Linux's netfront writes them) and the xenbus
- * handshake.  States are polled every few ms: simple, and plenty for tests.
+ * handshake (on tests/testdom/frontend.c).
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <xenstore.h>
 #include <xen/io/xenbus.h>
 
 #include "xenner/log.h"
+#include "xenner/xs-util.h"
 
 #include "netfront.h"
 
@@ -26,71 +22,35 @@ struct nf_vif *vif_find(uint32_t devid)
 	return NULL;
 }
 
-static int xsp(xs_transaction_t t, const char *dir, const char *key,
-	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct vif_nodes {
+	uint32_t devid;
+	const char *mac, *bridge;
+	struct nf_vif *v;
+};
 
-static int xsp(xs_transaction_t t, const char *dir, const char *key,
-	       const char *fmt, ...)
+/* What xl writes for a vif, besides every device's nodes. */
+static int vif_nodes(xs_transaction_t t, void *arg)
 {
-	char path[256], val[256];
-	va_list ap;
+	const struct vif_nodes *n = arg;
+	const char *fe = n->v->fe, *be = n->v->be;
+	int ret;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	if (!xs_write(nf.xs, t, path, val, strlen(val))) {
-		log_err("xenstore write %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-static long read_num(const char *dir, const char *key, long def)
-{
-	char path[256], *s;
-	unsigned int len;
-	long v;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	s = xs_read(nf.xs, XBT_NULL, path, &len);
-	if (!s)
-		return def;
-	v = strtol(s, NULL, 10);
-	free(s);
-	return v;
-}
-
-int vif_wait_be(struct nf_vif *v, unsigned int mask, int timeout_ms)
-{
-	int64_t end = nf_now_ms() + timeout_ms;
-	long st;
-
-	for (;;) {
-		st = read_num(v->be, "state", 0);
-		if (st >= 0 && st < 32 && (mask & (1u << st)))
-			return st;
-		if (nf_now_ms() >= end) {
-			log_err("%s: backend state %ld, waited for mask %#x",
-				v->be, st, mask);
-			return -ETIMEDOUT;
-		}
-		usleep(2000);
-	}
-}
-
-static void fe_state(struct nf_vif *v, int state)
-{
-	xsp(XBT_NULL, v->fe, "state", "%d", state);
+	ret = xsu_printf(td.xs, t, fe, "handle", "%u", n->devid);
+	ret |= xsu_printf(td.xs, t, fe, "mac", "%s", n->mac);
+	ret |= xsu_printf(td.xs, t, be, "handle", "%u", n->devid);
+	ret |= xsu_printf(td.xs, t, be, "mac", "%s", n->mac);
+	if (n->bridge)
+		ret |= xsu_printf(td.xs, t, be, "bridge", "%s", n->bridge);
+	ret |= xsu_printf(td.xs, t, be, "type", "vif");
+	return ret;
 }
 
 int vif_add(uint32_t devid, const char *mac, const char *bridge)
 {
+	struct vif_nodes n = {devid, mac, bridge, NULL};
 	struct nf_vif *v = NULL;
 	unsigned int b[6];
-	xs_transaction_t t;
 	char macs[32];
-	int ret;
 
 	for (unsigned int i = 0; i < NF_MAX_VIFS && !v; i++)
 		if (!nf.vif[i].used)
@@ -100,13 +60,13 @@ int vif_add(uint32_t devid, const char *mac, const char *bridge)
 		return -1;
 	}
 	memset(v, 0, sizeof(*v));
-	if (!mac) {
+	if (!n.mac) {
 		snprintf(macs, sizeof(macs), "00:16:3e:%02x:%02x:%02x",
-			 (nf.domid >> 8) & 0xff, nf.domid & 0xff, devid & 0xff);
-		mac = macs;
+			 (td.domid >> 8) & 0xff, td.domid & 0xff, devid & 0xff);
+		n.mac = macs;
 	}
-	if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4],
-		   &b[5]) != 6) {
+	if (sscanf(n.mac, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5]) != 6) {
 		printf("ERROR bad mac\n");
 		return -1;
 	}
@@ -116,32 +76,9 @@ int vif_add(uint32_t devid, const char *mac, const char *bridge)
 	v->dmac[0] = 0xfe;
 	v->used = true;
 	v->devid = devid;
-	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vif/%u",
-		 nf.domid, devid);
-	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vif/%u/%u",
-		 nf.domid, devid);
-again:
-	t = xs_transaction_start(nf.xs);
-	ret = xsp(t, v->fe, "backend", "%s", v->be);
-	ret |= xsp(t, v->fe, "backend-id", "0");
-	ret |= xsp(t, v->fe, "handle", "%u", devid);
-	ret |= xsp(t, v->fe, "mac", "%s", mac);
-	ret |= xsp(t, v->fe, "state", "%d", XenbusStateInitialising);
-	ret |= xsp(t, v->be, "frontend", "%s", v->fe);
-	ret |= xsp(t, v->be, "frontend-id", "%u", nf.domid);
-	ret |= xsp(t, v->be, "handle", "%u", devid);
-	ret |= xsp(t, v->be, "mac", "%s", mac);
-	if (bridge)
-		ret |= xsp(t, v->be, "bridge", "%s", bridge);
-	ret |= xsp(t, v->be, "type", "vif");
-	ret |= xsp(t, v->be, "online", "1");
-	ret |= xsp(t, v->be, "state", "%d", XenbusStateInitialising);
-	if (!xs_transaction_end(nf.xs, t, ret != 0)) {
-		if (errno == EAGAIN)
-			goto again;
-		ret = -errno;
-	}
-	if (ret) {
+	n.v = v;
+	td_device_paths("vif", devid, v->fe, v->be, sizeof(v->fe));
+	if (td_device_add(v->fe, v->be, vif_nodes, &n)) {
 		printf("ERROR xenstore\n");
 		return -1;
 	}
@@ -156,9 +93,9 @@ static void queues_free(struct nf_vif *v, bool force)
 		struct nf_queue *q = &v->q[i];
 
 		if (q->tx_port)
-			evtchn_client_close_port(&nf.ec, q->tx_port);
+			evtchn_client_close_port(&td.ec, q->tx_port);
 		if (q->rx_port && q->rx_port != q->tx_port)
-			evtchn_client_close_port(&nf.ec, q->rx_port);
+			evtchn_client_close_port(&td.ec, q->rx_port);
 		ring_free(q, force);
 		memset(q, 0, sizeof(*q));
 	}
@@ -170,13 +107,18 @@ static int write_queue(struct nf_vif *v, struct nf_queue *q, const char *dir)
 {
 	int ret = 0;
 
-	ret |= xsp(XBT_NULL, dir, "tx-ring-ref", "%u", q->tx_ring_gref);
-	ret |= xsp(XBT_NULL, dir, "rx-ring-ref", "%u", q->rx_ring_gref);
+	ret |= xsu_printf(td.xs, XBT_NULL, dir, "tx-ring-ref", "%u",
+			  q->tx_ring_gref);
+	ret |= xsu_printf(td.xs, XBT_NULL, dir, "rx-ring-ref", "%u",
+			  q->rx_ring_gref);
 	if (v->split) {
-		ret |= xsp(XBT_NULL, dir, "event-channel-tx", "%u", q->tx_port);
-		ret |= xsp(XBT_NULL, dir, "event-channel-rx", "%u", q->rx_port);
+		ret |= xsu_printf(td.xs, XBT_NULL, dir, "event-channel-tx",
+				  "%u", q->tx_port);
+		ret |= xsu_printf(td.xs, XBT_NULL, dir, "event-channel-rx",
+				  "%u", q->rx_port);
 	} else {
-		ret |= xsp(XBT_NULL, dir, "event-channel", "%u", q->tx_port);
+		ret |= xsu_printf(td.xs, XBT_NULL, dir, "event-channel", "%u",
+				  q->tx_port);
 	}
 	return ret;
 }
@@ -184,7 +126,7 @@ static int write_queue(struct nf_vif *v, struct nf_queue *q, const char *dir)
 int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 		bool gso, bool csum)
 {
-	long st = read_num(v->be, "state", 0);
+	long st = td_read_num(v->be, "state", 0);
 	int ret = 0;
 
 	if (v->connected) {
@@ -192,23 +134,24 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 		return 0;
 	}
 	if (st == XenbusStateClosed || st == XenbusStateClosing)
-		fe_state(v, XenbusStateInitialising);
-	if (vif_wait_be(v, 1u << XenbusStateInitWait, nf.timeout_ms) < 0) {
+		td_set_state(v->fe, XenbusStateInitialising);
+	if (td_wait_state(v->be, 1u << XenbusStateInitWait, td.timeout_ms) <
+	    0) {
 		printf("ERROR backend not in InitWait\n");
 		return -1;
 	}
 	if (!queues || queues > NF_MAX_QUEUES ||
-	    queues > read_num(v->be, "multi-queue-max-queues", 1) ||
+	    queues > td_read_num(v->be, "multi-queue-max-queues", 1) ||
 	    (split &&
-	     read_num(v->be, "feature-split-event-channels", 0) != 1) ||
-	    read_num(v->be, "feature-rx-copy", 0) != 1) {
+	     td_read_num(v->be, "feature-split-event-channels", 0) != 1) ||
+	    td_read_num(v->be, "feature-rx-copy", 0) != 1) {
 		printf("ERROR backend does not offer %u queues%s\n", queues,
 		       split ? ", split channels" : "");
 		return 0;
 	}
 	v->nq = queues;
 	v->split = split;
-	v->sg = sg && read_num(v->be, "feature-sg", 0) == 1;
+	v->sg = sg && td_read_num(v->be, "feature-sg", 0) == 1;
 	v->gso = gso;
 	v->csum = csum;
 	for (unsigned int i = 0; i < queues && !ret; i++) {
@@ -217,14 +160,14 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 
 		ret = ring_setup(q);
 		if (!ret) {
-			ret = evtchn_client_alloc_unbound(&nf.ec, 0);
+			ret = evtchn_client_alloc_unbound(&td.ec, 0);
 			if (ret > 0) {
 				q->tx_port = q->rx_port = ret;
 				ret = 0;
 			}
 		}
 		if (!ret && split) {
-			ret = evtchn_client_alloc_unbound(&nf.ec, 0);
+			ret = evtchn_client_alloc_unbound(&td.ec, 0);
 			if (ret > 0) {
 				q->rx_port = ret;
 				ret = 0;
@@ -239,37 +182,41 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 		ret = write_queue(v, q, dir);
 	}
 	if (queues > 1) {
-		ret |= xsp(XBT_NULL, v->fe, "multi-queue-num-queues", "%u",
-			   queues);
+		ret |= xsu_printf(td.xs, XBT_NULL, v->fe,
+				  "multi-queue-num-queues", "%u", queues);
 	} else {
 		/* What an earlier connection with more queues left. */
 		char path[192];
 
 		snprintf(path, sizeof(path), "%s/multi-queue-num-queues",
 			 v->fe);
-		xs_rm(nf.xs, XBT_NULL, path);
+		xs_rm(td.xs, XBT_NULL, path);
 		for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
 			snprintf(path, sizeof(path), "%s/queue-%u", v->fe, i);
-			xs_rm(nf.xs, XBT_NULL, path);
+			xs_rm(td.xs, XBT_NULL, path);
 		}
 	}
-	ret |= xsp(XBT_NULL, v->fe, "request-rx-copy", "1");
-	ret |= xsp(XBT_NULL, v->fe, "feature-rx-notify", "1");
-	ret |= xsp(XBT_NULL, v->fe, "feature-sg", "%d", v->sg);
-	ret |= xsp(XBT_NULL, v->fe, "feature-gso-tcpv4", "%d", gso);
-	ret |= xsp(XBT_NULL, v->fe, "feature-gso-tcpv6", "%d", gso);
-	ret |= xsp(XBT_NULL, v->fe, "feature-no-csum-offload", "%d", !csum);
-	ret |= xsp(XBT_NULL, v->fe, "feature-ipv6-csum-offload", "%d", csum);
+	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "request-rx-copy", "1");
+	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-rx-notify", "1");
+	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-sg", "%d", v->sg);
+	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-gso-tcpv4", "%d",
+			  gso);
+	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-gso-tcpv6", "%d",
+			  gso);
+	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-no-csum-offload",
+			  "%d", !csum);
+	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-ipv6-csum-offload",
+			  "%d", csum);
 	if (ret) {
 		printf("ERROR ring set-up: %s\n", strerror(-ret));
 		queues_free(v, false);
 		return -1;
 	}
 	/* netfront goes to Connected at once, without Initialised. */
-	fe_state(v, XenbusStateConnected);
-	st = vif_wait_be(v,
-			 1u << XenbusStateConnected | 1u << XenbusStateClosing,
-			 nf.timeout_ms);
+	td_set_state(v->fe, XenbusStateConnected);
+	st = td_wait_state(
+		v->be, 1u << XenbusStateConnected | 1u << XenbusStateClosing,
+		td.timeout_ms);
 	if (st != XenbusStateConnected) {
 		printf("ERROR backend state %ld\n", st);
 		return -1;
@@ -279,21 +226,9 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 	return 0;
 }
 
-static int close_handshake(struct nf_vif *v)
-{
-	fe_state(v, XenbusStateClosing);
-	if (vif_wait_be(v, 1u << XenbusStateClosing | 1u << XenbusStateClosed,
-			nf.timeout_ms) < 0)
-		return -1;
-	fe_state(v, XenbusStateClosed);
-	if (vif_wait_be(v, 1u << XenbusStateClosed, nf.timeout_ms) < 0)
-		return -1;
-	return 0;
-}
-
 int vif_disconnect(struct nf_vif *v)
 {
-	if (close_handshake(v)) {
+	if (td_close(v->fe, v->be)) {
 		printf("ERROR close handshake\n");
 		return -1;
 	}
@@ -307,8 +242,9 @@ int vif_reboot(struct nf_vif *v)
 {
 	unsigned int nq = v->nq ? v->nq : 1;
 
-	fe_state(v, XenbusStateInitialising);
-	if (vif_wait_be(v, 1u << XenbusStateInitWait, nf.timeout_ms) < 0) {
+	td_set_state(v->fe, XenbusStateInitialising);
+	if (td_wait_state(v->be, 1u << XenbusStateInitWait, td.timeout_ms) <
+	    0) {
 		printf("ERROR backend did not go to InitWait\n");
 		return -1;
 	}
@@ -324,14 +260,16 @@ int vif_wait_reconnect(struct nf_vif *v)
 {
 	unsigned int nq = v->nq ? v->nq : 1;
 
-	if (vif_wait_be(v, 1u << XenbusStateClosing | 1u << XenbusStateClosed,
-			3 * nf.timeout_ms) < 0) {
+	if (td_wait_state(v->be,
+			  1u << XenbusStateClosing | 1u << XenbusStateClosed,
+			  3 * td.timeout_ms) < 0) {
 		printf("ERROR backend never asked to reconnect\n");
 		return -1;
 	}
-	fe_state(v, XenbusStateClosed);
-	if (vif_wait_be(v, 1u << XenbusStateClosed | 1u << XenbusStateInitWait,
-			nf.timeout_ms) < 0) {
+	td_set_state(v->fe, XenbusStateClosed);
+	if (td_wait_state(v->be,
+			  1u << XenbusStateClosed | 1u << XenbusStateInitWait,
+			  td.timeout_ms) < 0) {
 		printf("ERROR backend not Closed\n");
 		return -1;
 	}
@@ -344,12 +282,12 @@ void vif_remove(struct nf_vif *v)
 {
 	bool force = false;
 
-	if (v->connected && close_handshake(v)) {
+	if (v->connected && td_close(v->fe, v->be)) {
 		log_warn("%s: close handshake failed", v->fe);
 		force = true;
 	}
 	queues_free(v, force);
-	xs_rm(nf.xs, XBT_NULL, v->be);
-	xs_rm(nf.xs, XBT_NULL, v->fe);
+	xs_rm(td.xs, XBT_NULL, v->be);
+	xs_rm(td.xs, XBT_NULL, v->fe);
 	v->used = false;
 }

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "barrier.h"
+#include "../testdom/barrier.h"
 #include "console-ring.h"
 
 #define OUT_SIZE sizeof(((struct xencons_interface *)0)->out)

@@ -9,17 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <xen/sched.h>
 
 #include "xenner/log.h"
-#include "xenner/rundir.h"
 
-#include "gnttab.h"
+#include "../testdom/gnttab.h"
 #include "standin.h"
 
 static void usage(FILE *out)
@@ -44,24 +41,6 @@ static void usage(FILE *out)
 		STANDIN_MIN_PAGES);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void set_vmcore_state(struct standin *s, uint32_t reason)
-{
-	struct vmcore_domain *d = s->vc.dom;
-
-	d->shutdown_reason = reason;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	d->state = reason == SHUTDOWN_crash ? VMCORE_STATE_CRASHED
-					    : VMCORE_STATE_SHUTDOWN;
-}
-
 static int handle_event(struct standin *s, const struct evtchnd_event *ev)
 {
 	int ret;
@@ -69,19 +48,19 @@ static int handle_event(struct standin *s, const struct evtchnd_event *ev)
 	switch (ev->type) {
 	case EVTCHND_EV_PORT:
 		/* Unmask first: a later send then raises a new event. */
-		ret = evtchn_client_unmask(&s->ec, ev->port);
+		ret = evtchn_client_unmask(&td.ec, ev->port);
 		if (ret < 0) {
 			log_err("unmask port %u: %s", ev->port, strerror(-ret));
 			return ret;
 		}
 		return 0;
 	case EVTCHND_EV_SHUTDOWN:
-		log_info("domain %" PRIu32 " shut down, reason %u", s->domid,
+		log_info("domain %" PRIu32 " shut down, reason %u", td.domid,
 			 ev->arg);
-		set_vmcore_state(s, ev->arg);
+		td_set_shutdown(ev->arg);
 		return 0;
 	case EVTCHND_EV_DESTROY:
-		log_info("domain %" PRIu32 " destroyed by dom0", s->domid);
+		log_info("domain %" PRIu32 " destroyed by dom0", td.domid);
 		s->destroyed = true;
 		return -ENODEV;
 	default:
@@ -95,7 +74,7 @@ static int drain_events(struct standin *s)
 	struct evtchnd_event ev;
 	int ret;
 
-	while ((ret = evtchn_client_read_event(&s->ec, &ev)) == 1) {
+	while ((ret = evtchn_client_read_event(&td.ec, &ev)) == 1) {
 		ret = handle_event(s, &ev);
 		if (ret)
 			return ret;
@@ -123,7 +102,7 @@ static int read_signal(struct standin *s)
 int standin_wait(struct standin *s, int timeout_ms)
 {
 	struct pollfd pfd[2] = {
-		{.fd = s->ec.event_fd, .events = POLLIN},
+		{.fd = td.ec.event_fd, .events = POLLIN},
 		{.fd = s->sigfd, .events = POLLIN},
 	};
 	int n, ret;
@@ -153,7 +132,7 @@ int standin_wait(struct standin *s, int timeout_ms)
 
 int standin_console(struct standin *s, const char *data, size_t len)
 {
-	int64_t deadline = now_ms() + s->timeout_ms;
+	int64_t deadline = td_now_ms() + s->timeout_ms;
 	ssize_t n;
 	int ret;
 
@@ -166,7 +145,7 @@ int standin_console(struct standin *s, const char *data, size_t len)
 		if (n > 0) {
 			data += n;
 			len -= n;
-			ret = evtchn_client_send(&s->ec, s->console_port);
+			ret = evtchn_client_send(&td.ec, s->console_port);
 			if (ret < 0) {
 				log_err("notify console port %u: %s",
 					s->console_port, strerror(-ret));
@@ -175,9 +154,9 @@ int standin_console(struct standin *s, const char *data, size_t len)
 			continue;
 		}
 		/* Full: the console daemon notifies us when it reads. */
-		if (now_ms() >= deadline)
+		if (td_now_ms() >= deadline)
 			return -ETIMEDOUT;
-		ret = standin_wait(s, deadline - now_ms());
+		ret = standin_wait(s, deadline - td_now_ms());
 		if (ret && ret != -ETIMEDOUT)
 			return ret;
 	}
@@ -187,7 +166,7 @@ int standin_console(struct standin *s, const char *data, size_t len)
 static int xs_notify(void *opaque)
 {
 	struct standin *s = opaque;
-	int ret = evtchn_client_send(&s->ec, s->store_port);
+	int ret = evtchn_client_send(&td.ec, s->store_port);
 
 	if (ret < 0)
 		log_err("notify store port %u: %s", s->store_port,
@@ -205,9 +184,9 @@ static const struct xs_ring_ops xs_ops = {
 	.wait = xs_wait,
 };
 
-static int alloc_port(struct standin *s, const char *what, uint32_t *port)
+static int alloc_port(const char *what, uint32_t *port)
 {
-	int ret = evtchn_client_alloc_unbound(&s->ec, 0);
+	int ret = evtchn_client_alloc_unbound(&td.ec, 0);
 
 	if (ret < 0) {
 		log_err("allocate %s event channel: %s", what, strerror(-ret));
@@ -220,78 +199,36 @@ static int alloc_port(struct standin *s, const char *what, uint32_t *port)
 /* What xenner's domain builder does, minus the kernel. */
 static int build_domain(struct standin *s)
 {
-	struct evtchnd_dominfo info = {
-		.flags = EVTCHND_DOMF_RUNNING,
-		.nr_vcpus = 1,
-		.nr_pages = s->nr_pages,
-		.max_pages = s->nr_pages,
-	};
-	struct grant_entry_v1 *gnttab;
 	struct vmcore_domain *d;
-	char path[256];
 	int ret;
 
-	if (getrandom(info.uuid, sizeof(info.uuid), 0) != sizeof(info.uuid))
-		return -EIO;
-	info.uuid[6] = (info.uuid[6] & 0x0f) | 0x40;
-	info.uuid[8] = (info.uuid[8] & 0x3f) | 0x80;
-	snprintf(info.name, sizeof(info.name), "%s", s->name);
-
-	ret = evtchn_client_create_domain(&s->ec, &info);
-	if (ret < 0) {
-		log_err("create domain in evtchnd (%s/%s): %s", rundir_get(),
-			EVTCHND_SOCK_NAME, strerror(-ret));
-		return ret;
-	}
-	s->ec_open = true;
-	s->domid = ret;
-
-	ret = vmcore_path(path, sizeof(path), s->domid);
-	if (ret) {
-		log_err("vmcore path: %s", strerror(-ret));
-		return ret;
-	}
-	ret = vmcore_create(&s->vc, path, s->domid, s->name, info.uuid,
-			    s->nr_pages, 1);
-	if (ret)
-		return ret;
-	s->vc_open = true;
-	ret = vmcore_map_ram(&s->vc);
-	if (ret)
-		return ret;
-
-	ret = alloc_port(s, "xenstore", &s->store_port);
+	ret = td_create(s->name, s->nr_pages, STANDIN_GNTTAB_PFN, 1);
 	if (!ret)
-		ret = alloc_port(s, "console", &s->console_port);
-	if (ret)
-		return ret;
-
-	gnttab = (void *)(s->vc.ram + STANDIN_GNTTAB_PFN * VMCORE_PAGE_SIZE);
-	ret = gnttab_grant_access(gnttab, VMCORE_GNTTAB_PER_FRAME,
-				  GNTTAB_RESERVED_CONSOLE, 0,
-				  STANDIN_CONSOLE_PFN, false);
+		ret = alloc_port("xenstore", &s->store_port);
 	if (!ret)
-		ret = gnttab_grant_access(gnttab, VMCORE_GNTTAB_PER_FRAME,
+		ret = alloc_port("console", &s->console_port);
+	if (!ret)
+		ret = gnttab_grant_access(td.gnttab, VMCORE_GNTTAB_PER_FRAME,
+					  GNTTAB_RESERVED_CONSOLE, 0,
+					  STANDIN_CONSOLE_PFN, false);
+	if (!ret)
+		ret = gnttab_grant_access(td.gnttab, VMCORE_GNTTAB_PER_FRAME,
 					  GNTTAB_RESERVED_XENSTORE, 0,
 					  STANDIN_STORE_PFN, false);
 	if (ret)
 		return ret;
-	s->cons = (void *)(s->vc.ram + STANDIN_CONSOLE_PFN * VMCORE_PAGE_SIZE);
+	s->cons = (void *)td_page(STANDIN_CONSOLE_PFN);
 
-	d = s->vc.dom;
+	d = td.vc.dom;
 	d->shared_info_pfn = STANDIN_SHARED_INFO_PFN;
 	d->store_pfn = STANDIN_STORE_PFN;
 	d->console_pfn = STANDIN_CONSOLE_PFN;
 	d->store_port = s->store_port;
 	d->console_port = s->console_port;
-	d->gnttab_pfns[0] = STANDIN_GNTTAB_PFN;
-	d->nr_gnttab_frames = 1;
-	/* Readers trust the frame fields once the state says running. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	d->state = VMCORE_STATE_RUNNING;
+	td_start();
 	log_info("domain %" PRIu32 " '%s': %" PRIu64 " pages, store port %u, "
 		 "console port %u",
-		 s->domid, s->name, s->nr_pages, s->store_port,
+		 td.domid, s->name, s->nr_pages, s->store_port,
 		 s->console_port);
 	return 0;
 }
@@ -300,46 +237,14 @@ static void teardown(struct standin *s)
 {
 	toolstack_release(s);
 	xs_ring_cleanup(&s->xs);
-	if (s->vc_open)
-		s->vc.dom->state = VMCORE_STATE_DYING;
-	/* Disconnecting destroys the domain and raises VIRQ_DOM_EXC. */
-	if (s->ec_open)
-		evtchn_client_close(&s->ec);
-	s->ec_open = false;
-	if (s->vc_open) {
-		if (unlink(s->vc.path))
-			log_warn("unlink %s: %s", s->vc.path, strerror(errno));
-		vmcore_close(&s->vc);
-	}
-	s->vc_open = false;
+	td_destroy();
 }
 
-static int run_script(struct standin *s, int argc, char **argv)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	int ret = 0;
+static struct standin *script_standin;
 
-	if (argc == 1 && !strcmp(argv[0], "-")) {
-		while (!script_done && getline(&line, &cap, stdin) >= 0) {
-			line[strcspn(line, "\n")] = '\0';
-			ret = script_run_line(s, line);
-			if (ret)
-				break;
-		}
-		free(line);
-		return ret;
-	}
-	for (int i = 0; i < argc && !script_done; i++) {
-		line = strdup(argv[i]);
-		if (!line)
-			return -1;
-		ret = script_run_line(s, line);
-		free(line);
-		if (ret)
-			break;
-	}
-	return ret;
+static int run_line(char *line)
+{
+	return script_run_line(script_standin, line);
 }
 
 static int parse_int(const char *s, const char *what, long min, long max)
@@ -432,11 +337,12 @@ int main(int argc, char **argv)
 		ret = toolstack_open(&s);
 		if (!ret)
 			ret = toolstack_introduce(&s);
-		s.xs.intf = (void *)(s.vc.ram +
-				     STANDIN_STORE_PFN * VMCORE_PAGE_SIZE);
+		s.xs.intf = (void *)td_page(STANDIN_STORE_PFN);
 	}
+	script_standin = &s;
 	if (!ret)
-		ret = run_script(&s, argc - optind, argv + optind);
+		ret = td_run_script(argc - optind, argv + optind, run_line,
+				    &script_done);
 	/* A stop signal or a destroy by dom0 ends the guest normally. */
 	if (s.stop_signal)
 		log_info("stopped by signal %d", s.stop_signal);

@@ -198,9 +198,10 @@ static int cmd_sleep(struct standin *s, char **argv, int argc)
 
 static int cmd_domid(struct standin *s, char **argv, int argc)
 {
+	(void)s;
 	(void)argv;
 	(void)argc;
-	printf("%" PRIu32 "\n", s->domid);
+	printf("%" PRIu32 "\n", td.domid);
 	return 0;
 }
 
@@ -248,13 +249,10 @@ static int cmd_shutdown(struct standin *s, char **argv, int argc)
 		if (end == argv[0] || *end || reason < 0 || reason > 255)
 			return fail(s, "unknown shutdown reason '%s'", argv[0]);
 	}
-	ret = evtchn_client_shutdown(&s->ec, s->domid, reason);
+	ret = evtchn_client_shutdown(&td.ec, td.domid, reason);
 	if (ret < 0)
 		return fail(s, "%s", strerror(-ret));
-	s->vc.dom->shutdown_reason = reason;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	s->vc.dom->state = reason == SHUTDOWN_crash ? VMCORE_STATE_CRASHED
-						    : VMCORE_STATE_SHUTDOWN;
+	td_set_shutdown(reason);
 	puts("OK");
 	return 0;
 }

@@ -12,13 +12,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "xenner/evtchn-client.h"
-#include "xenner/vmcore.h"
+#include "../testdom/testdom.h"
 
 #include "console-ring.h"
 #include "xs-ring.h"
-
-struct xs_handle;
 
 /* Start-of-day frames, fixed like a domain builder would choose them. */
 #define STANDIN_GNTTAB_PFN	1
@@ -34,16 +31,11 @@ struct standin {
 	int timeout_ms;
 	bool use_xenstore;
 
-	uint32_t domid;
-	struct evtchn_client ec;
-	bool ec_open;
-	struct vmcore vc;
-	bool vc_open;
+	/* the domain is tests/testdom's td */
 	uint32_t store_port, console_port;
 	struct xencons_interface *cons;
 
-	/* toolstack side (stock libxenstore as dom0) */
-	struct xs_handle *xsh;
+	/* toolstack side: stock libxenstore as dom0 (td.xs) */
 	bool introduced;
 	/* guest side */
 	struct xs_ring xs;

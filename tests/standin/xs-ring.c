@@ -13,7 +13,7 @@
 
 #include "xenner/log.h"
 
-#include "barrier.h"
+#include "../testdom/barrier.h"
 #include "xs-ring.h"
 
 #define XS_HDR_SIZE sizeof(struct xsd_sockmsg)

@@ -4,8 +4,8 @@
  * runs in another process (or on another CPU), so every index is read once
  * into a local and ordered against the data with explicit fences.
  */
-#ifndef STANDIN_BARRIER_H
-#define STANDIN_BARRIER_H
+#ifndef TESTDOM_BARRIER_H
+#define TESTDOM_BARRIER_H
 
 #define ring_read_once(x)     __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define ring_write_once(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Guest side of a grant table, version 1 (xen/grant_table.h). */
-#ifndef STANDIN_GNTTAB_H
-#define STANDIN_GNTTAB_H
+#ifndef TESTDOM_GNTTAB_H
+#define TESTDOM_GNTTAB_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -17,7 +17,7 @@
 #include "xenner/log.h"
 
 #include "../standin/console-ring.h"
-#include "../standin/gnttab.h"
+#include "../testdom/gnttab.h"
 #include "../standin/xs-ring.h"
 
 #define NKEYS 16
