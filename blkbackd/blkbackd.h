@@ -37,16 +37,11 @@ struct blkring;
 /* Daemon-wide handles and options. */
 struct blkback {
 	struct event_base *base;
-	struct xenbus_backend xb;
-	xenevtchn_handle *xce;
-	xengnttab_handle *xgt;
-	const char *type; /* backend directory name, "vbd" */
+	struct xenbus_backend xb; /* with the event-channel and grant devices */
+	const char *type;	  /* backend directory name, "vbd" */
 	unsigned int max_queues;
 	unsigned int max_ring_order;
 	bool persistent; /* offer feature-persistent */
-	/* Local event-channel port -> ring. */
-	struct blkring **ports;
-	unsigned int nr_ports;
 };
 
 extern struct blkback bb;
@@ -109,7 +104,8 @@ extern const struct xenbus_backend_ops blkback_ops;
 int blkif_connect(struct blkdev *dev);
 /* -EBUSY while I/O is in flight (xenbus_update is called when it ends). */
 int blkif_disconnect(struct blkdev *dev);
-void blkif_port_event(evtchn_port_t port);
+/* An event on a ring's port (ctx: the ring). */
+void blkif_port_event(void *ctx, evtchn_port_t port);
 void blkif_kick(struct blkdev *dev);
 unsigned int blkif_inflight(const struct blkdev *dev);
 

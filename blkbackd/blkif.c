@@ -23,7 +23,8 @@ static void ring_work(struct blkring *ring);
 
 static void ring_notify(struct blkring *ring)
 {
-	if (blkif_ring_push(&ring->r) && xenevtchn_notify(bb.xce, ring->port))
+	if (blkif_ring_push(&ring->r) &&
+	    xenevtchn_notify(bb.xb.xce, ring->port))
 		log_ratelimited(&ring->dev->xd.rl, XLOG_WARN,
 				"%s: notify port %u: %s", ring->dev->xd.name,
 				ring->port, strerror(errno));
@@ -266,30 +267,10 @@ static void ring_work(struct blkring *ring)
 		ring_notify(ring);
 }
 
-void blkif_port_event(evtchn_port_t port)
+void blkif_port_event(void *ctx, evtchn_port_t port)
 {
-	struct blkring *ring = port < bb.nr_ports ? bb.ports[port] : NULL;
-
-	if (xenevtchn_unmask(bb.xce, port))
-		log_debug("unmask port %u: %s", port, strerror(errno));
-	if (ring)
-		ring_work(ring);
-}
-
-static int port_register(evtchn_port_t port, struct blkring *ring)
-{
-	if (port >= bb.nr_ports) {
-		unsigned int n = port + 64;
-		struct blkring **p = realloc(bb.ports, n * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		memset(p + bb.nr_ports, 0, (n - bb.nr_ports) * sizeof(*p));
-		bb.ports = p;
-		bb.nr_ports = n;
-	}
-	bb.ports[port] = ring;
-	return 0;
+	(void)port;
+	ring_work(ctx);
 }
 
 static int ring_alloc(struct blkring *ring)
@@ -328,16 +309,10 @@ static int ring_alloc(struct blkring *ring)
 
 static void ring_free(struct blkring *ring)
 {
-	if (ring->port) {
-		if (ring->port < bb.nr_ports)
-			bb.ports[ring->port] = NULL;
-		if (xenevtchn_unbind(bb.xce, ring->port))
-			log_warn("%s: unbind port %u: %s", ring->dev->xd.name,
-				 ring->port, strerror(errno));
-	}
+	xenbus_evtchn_unbind(&ring->dev->xd, ring->port);
 	grants_ring_free(ring);
 	if (ring->ring_addr &&
-	    xengnttab_unmap(bb.xgt, ring->ring_addr, ring->ring_pages))
+	    xengnttab_unmap(bb.xb.xgt, ring->ring_addr, ring->ring_pages))
 		log_err("%s: unmap ring: %s", ring->dev->xd.name,
 			strerror(errno));
 	for (unsigned int i = 0; ring->reqs && i < ring->r.nr_ents; i++) {
@@ -379,7 +354,7 @@ static int ring_connect(struct blkdev *dev, struct blkring *ring,
 		return -EINVAL;
 	}
 	ring->ring_addr = xengnttab_map_domain_grant_refs(
-		bb.xgt, ring->ring_pages, dev->xd.domid, refs,
+		bb.xb.xgt, ring->ring_pages, dev->xd.domid, refs,
 		PROT_READ | PROT_WRITE);
 	if (!ring->ring_addr) {
 		log_warn("%s: cannot map the ring (%u pages): %s", dev->xd.name,
@@ -392,14 +367,11 @@ static int ring_connect(struct blkdev *dev, struct blkring *ring,
 	ret = ring_alloc(ring);
 	if (ret)
 		return ret;
-	ret = xenevtchn_bind_interdomain(bb.xce, dev->xd.domid, v);
-	if (ret < 0) {
-		log_warn("%s: cannot bind event channel %lu: %s", dev->xd.name,
-			 v, strerror(errno));
-		return -errno;
-	}
+	ret = xenbus_evtchn_bind(&dev->xd, v, ring);
+	if (ret < 0)
+		return ret;
 	ring->port = ret;
-	return port_register(ring->port, ring);
+	return 0;
 }
 
 int blkif_connect(struct blkdev *dev)

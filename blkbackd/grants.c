@@ -52,8 +52,8 @@ static void *pg_get(struct blkring *ring, grant_ref_t gref)
 	if (!p || ring->pg_used >= BLKBACK_MAX_PGRANTS)
 		return NULL;
 	/* Persistent grants are read and written: they must be granted rw. */
-	addr = xengnttab_map_domain_grant_refs(bb.xgt, 1, dev->xd.domid, &gref,
-					       PROT_READ | PROT_WRITE);
+	addr = xengnttab_map_domain_grant_refs(bb.xb.xgt, 1, dev->xd.domid,
+					       &gref, PROT_READ | PROT_WRITE);
 	if (!addr)
 		return NULL;
 	p->gref = gref;
@@ -88,7 +88,7 @@ int grants_map_req(struct blkreq *req, bool guest_write, bool persistent)
 	if (!nb)
 		return 0;
 	base = xengnttab_map_domain_grant_refs(
-		bb.xgt, nb, dev->xd.domid, refs,
+		bb.xb.xgt, nb, dev->xd.domid, refs,
 		PROT_READ | (guest_write ? PROT_WRITE : 0));
 	if (!base) {
 		log_ratelimited(&map_rl, XLOG_WARN,
@@ -112,7 +112,7 @@ void grants_unmap_req(struct blkreq *req)
 {
 	if (!req->map_addr)
 		return;
-	if (xengnttab_unmap(bb.xgt, req->map_addr, req->map_count))
+	if (xengnttab_unmap(bb.xb.xgt, req->map_addr, req->map_count))
 		log_err("%s: unmap of %u grants: %s", req->ring->dev->xd.name,
 			req->map_count, strerror(errno));
 	req->map_addr = NULL;
@@ -127,7 +127,7 @@ int grants_copy_indirect(struct blkreq *req)
 	void *pages;
 
 	pages = xengnttab_map_domain_grant_refs(
-		bb.xgt, req->p.nr_indirect, dev->xd.domid,
+		bb.xb.xgt, req->p.nr_indirect, dev->xd.domid,
 		req->p.indirect_grefs, PROT_READ);
 	if (!pages) {
 		log_ratelimited(&map_rl, XLOG_WARN,
@@ -146,7 +146,7 @@ int grants_copy_indirect(struct blkreq *req)
 		req->ind_segs[i].first = s.first_sect;
 		req->ind_segs[i].last = s.last_sect;
 	}
-	if (xengnttab_unmap(bb.xgt, pages, req->p.nr_indirect))
+	if (xengnttab_unmap(bb.xb.xgt, pages, req->p.nr_indirect))
 		log_err("%s: unmap of indirect pages: %s", dev->xd.name,
 			strerror(errno));
 	req->segs = req->ind_segs;
@@ -158,7 +158,7 @@ void grants_ring_free(struct blkring *ring)
 	for (unsigned int i = 0; ring->pg && i < ring->pg_cap; i++) {
 		struct pgrant *p = &ring->pg[i];
 
-		if (p->addr && xengnttab_unmap(bb.xgt, p->addr, 1))
+		if (p->addr && xengnttab_unmap(bb.xb.xgt, p->addr, 1))
 			log_err("%s: unmap of persistent grant %u: %s",
 				ring->dev->xd.name, p->gref, strerror(errno));
 		p->addr = NULL;

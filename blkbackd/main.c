@@ -64,28 +64,9 @@ static const struct daemon_args blkbackd_args = {
 	.usage = usage,
 };
 
-static void on_evtchn(evutil_socket_t fd, short what, void *arg)
-{
-	xenevtchn_port_or_error_t port;
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	port = xenevtchn_pending(bb.xce);
-	if (port < 0) {
-		if (errno != EAGAIN && errno != EINTR) {
-			log_err("event channel device: %s", strerror(errno));
-			event_base_loopbreak(bb.base);
-		}
-		return;
-	}
-	blkif_port_event(port);
-}
-
 int main(int argc, char **argv)
 {
 	struct daemon d = {.prog = "blkbackd"};
-	struct event *evt;
 
 	bb.type = "vbd";
 	bb.max_queues = 4;
@@ -94,37 +75,19 @@ int main(int argc, char **argv)
 	daemon_init(&d, argc, argv, &blkbackd_args);
 	daemon_background(&d);
 
-	bb.xce = xenevtchn_open(NULL, 0);
-	if (!bb.xce)
-		die("cannot open the event channel device: %s",
-		    strerror(errno));
-	bb.xgt = xengnttab_open(NULL, 0);
-	if (!bb.xgt)
-		die("cannot open the grant device: %s", strerror(errno));
-	/* Rings, persistent grants and in-flight pages of many devices. */
-	if (xengnttab_set_max_grants(bb.xgt, 1u << 20))
-		log_warn("set_max_grants: %s", strerror(errno));
 	bb.base = event_base_new();
 	if (!bb.base)
 		die("cannot set up the event loop");
 	if (xenbus_backend_init(&bb.xb, bb.base, bb.type, &blkback_ops))
-		die("cannot watch xenstore");
-	evt = event_new(bb.base, xenevtchn_fd(bb.xce), EV_READ | EV_PERSIST,
-			on_evtchn, NULL);
-	if (!evt || event_add(evt, NULL))
-		die("cannot set up the event loop");
+		die("cannot start serving backend/%s", bb.type);
 	daemon_ready(&d, bb.base, "closing all devices");
 	log_info("serving %s", bb.xb.root);
 
 	event_base_dispatch(bb.base);
 
 	xenbus_backend_exit(&bb.xb);
-	event_free(evt);
 	daemon_exit(&d);
-	xengnttab_close(bb.xgt);
-	xenevtchn_close(bb.xce);
 	event_base_free(bb.base);
-	free(bb.ports);
 	log_info("exiting");
 	return 0;
 }

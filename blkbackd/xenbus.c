@@ -155,4 +155,7 @@ const struct xenbus_backend_ops blkback_ops = {
 	.connected = blk_connected,
 	.disconnect = blk_disconnect,
 	.free = blk_free,
+	.port_event = blkif_port_event,
+	/* Rings, persistent grants and in-flight pages of many devices. */
+	.max_grants = 1u << 20,
 };

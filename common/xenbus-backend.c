@@ -424,6 +424,8 @@ int xenbus_backend_init(struct xenbus_backend *xb, struct event_base *base,
 
 	xb->ops = ops;
 	xb->base = base;
+	if (xenbus_evtchn_open(xb))
+		return -ENODEV;
 	xb->xs = xs_open(0);
 	if (!xb->xs) {
 		log_err("cannot connect to xenstored (%s): %s",
@@ -479,4 +481,5 @@ void xenbus_backend_exit(struct xenbus_backend *xb)
 		event_free(xb->xs_ev);
 	xs_unwatch(xb->xs, xb->root, "be");
 	xs_close(xb->xs);
+	xenbus_evtchn_close(xb);
 }

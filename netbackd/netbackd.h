@@ -41,26 +41,13 @@
 struct netdev;
 struct netq;
 
-/* Which ring of a queue an event-channel port belongs to. */
-enum { PORT_TX = 1, PORT_RX = 2 };
-
-struct port_ref {
-	struct netq *q;
-	unsigned int which; /* PORT_TX | PORT_RX */
-};
-
 /* Daemon-wide handles and options. */
 struct netback {
 	struct event_base *base;
-	struct xenbus_backend xb;
-	xenevtchn_handle *xce;
-	xengnttab_handle *xgt;
+	struct xenbus_backend xb; /* with the event-channel and grant devices */
 	struct nl_sock *nl;
 	unsigned int max_queues;
 	bool split_evtchn; /* offer feature-split-event-channels */
-	/* Local event-channel port -> queue. */
-	struct port_ref *ports;
-	unsigned int nr_ports;
 };
 
 extern struct netback nb;
@@ -111,7 +98,8 @@ extern const struct xenbus_backend_ops netback_ops;
 /* netif.c */
 int netif_connect(struct netdev *dev);
 void netif_disconnect(struct netdev *dev);
-void netif_port_event(evtchn_port_t port);
+/* An event on a queue's port (ctx: the queue). */
+void netif_port_event(void *ctx, evtchn_port_t port);
 /* A ring is broken: take the vif down (from the event loop). */
 void netif_break(struct netq *q, const char *ring, const char *why);
 

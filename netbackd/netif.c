@@ -20,33 +20,6 @@
 
 static struct ratelimit broken_rl = RATELIMIT_INIT(5, 5);
 
-static int port_register(evtchn_port_t port, struct netq *q, unsigned which)
-{
-	if (port >= nb.nr_ports) {
-		unsigned int n = port + 64;
-		struct port_ref *p = realloc(nb.ports, n * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		memset(p + nb.nr_ports, 0, (n - nb.nr_ports) * sizeof(*p));
-		nb.ports = p;
-		nb.nr_ports = n;
-	}
-	nb.ports[port] = (struct port_ref){.q = q, .which = which};
-	return 0;
-}
-
-static void port_unbind(struct netq *q, evtchn_port_t port)
-{
-	if (!port)
-		return;
-	if (port < nb.nr_ports)
-		nb.ports[port] = (struct port_ref){0};
-	if (xenevtchn_unbind(nb.xce, port))
-		log_warn("%s: unbind port %u: %s", q->dev->xd.name, port,
-			 strerror(errno));
-}
-
 static void queue_free(struct netq *q)
 {
 	if (q->tap_ev)
@@ -54,12 +27,12 @@ static void queue_free(struct netq *q)
 	if (q->tx_ev)
 		event_free(q->tx_ev);
 	if (q->rx_port != q->tx_port)
-		port_unbind(q, q->rx_port);
-	port_unbind(q, q->tx_port);
-	if (q->tx_addr && xengnttab_unmap(nb.xgt, q->tx_addr, 1))
+		xenbus_evtchn_unbind(&q->dev->xd, q->rx_port);
+	xenbus_evtchn_unbind(&q->dev->xd, q->tx_port);
+	if (q->tx_addr && xengnttab_unmap(nb.xb.xgt, q->tx_addr, 1))
 		log_err("%s: unmap tx ring: %s", q->dev->xd.name,
 			strerror(errno));
-	if (q->rx_addr && xengnttab_unmap(nb.xgt, q->rx_addr, 1))
+	if (q->rx_addr && xengnttab_unmap(nb.xb.xgt, q->rx_addr, 1))
 		log_err("%s: unmap rx ring: %s", q->dev->xd.name,
 			strerror(errno));
 	free(q->tx_buf);
@@ -68,19 +41,14 @@ static void queue_free(struct netq *q)
 	q->tap_fd = -1;
 }
 
-static int bind_port(struct netq *q, unsigned long remote, unsigned which,
-		     evtchn_port_t *port)
+static int bind_port(struct netq *q, unsigned long remote, evtchn_port_t *port)
 {
-	xenevtchn_port_or_error_t p;
+	int p = xenbus_evtchn_bind(&q->dev->xd, remote, q);
 
-	p = xenevtchn_bind_interdomain(nb.xce, q->dev->xd.domid, remote);
-	if (p < 0) {
-		log_warn("%s: cannot bind event channel %lu: %s",
-			 q->dev->xd.name, remote, strerror(errno));
-		return -errno;
-	}
+	if (p < 0)
+		return p;
 	*port = p;
-	return port_register(p, q, which);
+	return 0;
 }
 
 static void *map_ring(struct netq *q, const char *dir, const char *key)
@@ -93,7 +61,7 @@ static void *map_ring(struct netq *q, const char *dir, const char *key)
 			 key);
 		return NULL;
 	}
-	addr = xengnttab_map_grant_ref(nb.xgt, q->dev->xd.domid, ref,
+	addr = xengnttab_map_grant_ref(nb.xb.xgt, q->dev->xd.domid, ref,
 				       PROT_READ | PROT_WRITE);
 	if (!addr)
 		log_warn("%s: cannot map %s %lu: %s", q->dev->xd.name, key, ref,
@@ -127,16 +95,16 @@ static int queue_connect(struct netdev *dev, struct netq *q, const char *dir)
 				 dev->xd.name, dir);
 			return -EINVAL;
 		}
-		ret = bind_port(q, tx_ev, PORT_TX, &q->tx_port);
+		ret = bind_port(q, tx_ev, &q->tx_port);
 		if (!ret)
-			ret = bind_port(q, rx_ev, PORT_RX, &q->rx_port);
+			ret = bind_port(q, rx_ev, &q->rx_port);
 	} else {
 		if (xenbus_read_uint(&dev->xd, dir, "event-channel", &tx_ev)) {
 			log_warn("%s: %s/event-channel missing", dev->xd.name,
 				 dir);
 			return -EINVAL;
 		}
-		ret = bind_port(q, tx_ev, PORT_TX | PORT_RX, &q->tx_port);
+		ret = bind_port(q, tx_ev, &q->tx_port);
 		q->rx_port = q->tx_port;
 	}
 	if (ret)
@@ -274,19 +242,16 @@ void netif_break(struct netq *q, const char *ring, const char *why)
 	xenbus_schedule(&dev->xd);
 }
 
-void netif_port_event(evtchn_port_t port)
+/* Without split channels one port is both rings'. */
+void netif_port_event(void *ctx, evtchn_port_t port)
 {
-	struct port_ref ref = {0};
+	struct netq *q = ctx;
 
-	if (port < nb.nr_ports)
-		ref = nb.ports[port];
-	if (xenevtchn_unmask(nb.xce, port))
-		log_debug("unmask port %u: %s", port, strerror(errno));
-	if (!ref.q || ref.q->broken)
+	if (q->broken)
 		return;
-	if (ref.which & PORT_TX)
-		tx_work(ref.q);
+	if (port == q->tx_port)
+		tx_work(q);
 	/* The frontend posted rx buffers: a waiting frame may fit now. */
-	if ((ref.which & PORT_RX) && !ref.q->broken)
-		rx_work(ref.q);
+	if (port == q->rx_port && !q->broken)
+		rx_work(q);
 }

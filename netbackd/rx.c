@@ -144,7 +144,7 @@ static int deliver(struct netq *q)
 			netif_rx_take(&q->rx, &req);
 		}
 	}
-	copy_ok = !xengnttab_grant_copy(nb.xgt, nd, seg);
+	copy_ok = !xengnttab_grant_copy(nb.xb.xgt, nd, seg);
 	if (!copy_ok)
 		log_ratelimited(&rx_rl, XLOG_WARN, "%s: grant copy: %s",
 				q->dev->xd.name, strerror(errno));
@@ -182,7 +182,7 @@ static int deliver(struct netq *q)
 
 static void notify(struct netq *q)
 {
-	if (netif_rx_push(&q->rx) && xenevtchn_notify(nb.xce, q->rx_port))
+	if (netif_rx_push(&q->rx) && xenevtchn_notify(nb.xb.xce, q->rx_port))
 		log_ratelimited(&q->dev->xd.rl, XLOG_WARN,
 				"%s: notify port %u: %s", q->dev->xd.name,
 				q->rx_port, strerror(errno));

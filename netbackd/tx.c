@@ -37,7 +37,7 @@ static int gather(struct netq *q, const struct netif_tx_pkt *p, uint8_t *buf)
 		};
 		off += p->seg[i].len;
 	}
-	if (xengnttab_grant_copy(nb.xgt, p->nr_segs, seg)) {
+	if (xengnttab_grant_copy(nb.xb.xgt, p->nr_segs, seg)) {
 		log_ratelimited(&tx_rl, XLOG_WARN, "%s: grant copy: %s",
 				q->dev->xd.name, strerror(errno));
 		return -EFAULT;
@@ -123,7 +123,7 @@ static int16_t send_pkt(struct netq *q, const struct netif_tx_pkt *p)
 
 static void notify(struct netq *q)
 {
-	if (netif_tx_push(&q->tx) && xenevtchn_notify(nb.xce, q->tx_port))
+	if (netif_tx_push(&q->tx) && xenevtchn_notify(nb.xb.xce, q->tx_port))
 		log_ratelimited(&q->dev->xd.rl, XLOG_WARN,
 				"%s: notify port %u: %s", q->dev->xd.name,
 				q->tx_port, strerror(errno));

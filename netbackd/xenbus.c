@@ -191,4 +191,7 @@ const struct xenbus_backend_ops netback_ops = {
 	.connected = net_connected,
 	.disconnect = net_disconnect,
 	.free = net_free,
+	.port_event = netif_port_event,
+	/* Two ring pages per queue of every vif. */
+	.max_grants = 1u << 16,
 };

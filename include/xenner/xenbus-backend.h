@@ -4,11 +4,14 @@
  * as Linux's xenbus backend core serves blkback and netback: the devices
  * under /local/domain/0/backend/<type>/<domid>/<devid>, the watches on
  * them and on their frontends' states, the xenbus state machine
- * (xen/io/xenbus.h), reconnects and teardown.  A backend embeds struct
- * xenbus_device in its device and supplies struct xenbus_backend_ops.
+ * (xen/io/xenbus.h), reconnects and teardown; and the event-channel and
+ * grant devices, with events sent to the ring a port was bound for.  A
+ * backend embeds struct xenbus_device in its device and supplies struct
+ * xenbus_backend_ops.
  *
- * Only the public libxenstore API (and libevent) is used, so the backends
- * built on it still run on real Xen with Debian's stock libraries.
+ * Only the public libxenstore, libxenevtchn and libxengnttab APIs (and
+ * libevent) are used, so the backends built on it still run on real Xen
+ * with Debian's stock libraries.
  */
 #ifndef XENNER_XENBUS_BACKEND_H
 #define XENNER_XENBUS_BACKEND_H
@@ -16,6 +19,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <xenevtchn.h>
+#include <xengnttab.h>
 
 #include "xenner/log.h"
 
@@ -68,6 +74,10 @@ struct xenbus_backend_ops {
 	int (*disconnect)(struct xenbus_device *dev);
 	/* Releases what probe set up, and the device. */
 	void (*free)(struct xenbus_device *dev);
+	/* An event on a port bound with ctx (already unmasked). */
+	void (*port_event)(void *ctx, evtchn_port_t port);
+	/* Grants mapped at once at most, for xengnttab_set_max_grants. */
+	uint32_t max_grants;
 };
 
 struct xenbus_backend {
@@ -78,14 +88,22 @@ struct xenbus_backend {
 	bool stopping;
 	struct xenbus_device *devs;
 	struct event *xs_ev;
+	xenevtchn_handle *xce;
+	xengnttab_handle *xgt;
+	struct event *evtchn_ev;
+	void **ports; /* local port -> ctx of xenbus_evtchn_bind */
+	unsigned int nr_ports;
 };
 
-/* Connects to xenstored and watches backend/<type>; 0 or -errno (logged). */
+/*
+ * Opens the event-channel and grant devices, connects to xenstored and
+ * watches backend/<type>; 0 or -errno (logged).
+ */
 int xenbus_backend_init(struct xenbus_backend *xb, struct event_base *base,
 			const char *type, const struct xenbus_backend_ops *ops);
 /*
  * Closes every device (the frontends see Closed), waiting up to 5 s for
- * in-flight I/O, and disconnects from xenstored.
+ * in-flight I/O, disconnects from xenstored and closes the devices.
  */
 void xenbus_backend_exit(struct xenbus_backend *xb);
 /* Re-evaluates dev's state machine (after I/O drained, a broken ring). */
@@ -105,5 +123,15 @@ bool xenbus_read_flag(const struct xenbus_device *dev, const char *dir,
 /* Writes one of our own nodes; 0 or -errno (logged). */
 int xenbus_printf(struct xenbus_device *dev, const char *key, const char *fmt,
 		  ...) __attribute__((format(printf, 3, 4)));
+
+/* xenbus-evtchn.c */
+/* Binds the frontend's port remote for ctx: the local port or -errno. */
+int xenbus_evtchn_bind(struct xenbus_device *dev, unsigned long remote,
+		       void *ctx);
+/* Unbinds a local port (0: none). */
+void xenbus_evtchn_unbind(struct xenbus_device *dev, evtchn_port_t port);
+/* The devices and their event, for xenbus_backend_init/exit. */
+int xenbus_evtchn_open(struct xenbus_backend *xb);
+void xenbus_evtchn_close(struct xenbus_backend *xb);
 
 #endif
