@@ -97,16 +97,21 @@ struct blkdev {
 	bool draining; /* disconnect waits for in-flight I/O */
 };
 
+static inline struct blkdev *blkdev_of(struct xenbus_device *xd)
+{
+	return xenbus_to_dev(xd, struct blkdev);
+}
+
 /* xenbus.c: the backend core's hooks */
 extern const struct xenbus_backend_ops blkback_ops;
 
 /* blkif.c */
-int blkif_connect(struct blkdev *dev);
+int blkif_connect(struct xenbus_device *xd);
 /* -EBUSY while I/O is in flight (xenbus_update is called when it ends). */
-int blkif_disconnect(struct blkdev *dev);
+int blkif_disconnect(struct xenbus_device *xd);
 /* An event on a ring's port (ctx: the ring). */
 void blkif_port_event(void *ctx, evtchn_port_t port);
-void blkif_kick(struct blkdev *dev);
+void blkif_kick(struct xenbus_device *xd);
 unsigned int blkif_inflight(const struct blkdev *dev);
 
 /* grants.c */

@@ -374,8 +374,9 @@ static int ring_connect(struct blkdev *dev, struct blkring *ring,
 	return 0;
 }
 
-int blkif_connect(struct blkdev *dev)
+int blkif_connect(struct xenbus_device *xd)
 {
+	struct blkdev *dev = blkdev_of(xd);
 	unsigned long order = 0, nq = 1, pers = 0;
 	char *proto;
 	int ret;
@@ -434,14 +435,18 @@ err:
 }
 
 /* Serves what arrived while we were connecting. */
-void blkif_kick(struct blkdev *dev)
+void blkif_kick(struct xenbus_device *xd)
 {
+	struct blkdev *dev = blkdev_of(xd);
+
 	for (unsigned int q = 0; q < dev->nr_rings; q++)
 		ring_work(&dev->rings[q]);
 }
 
-int blkif_disconnect(struct blkdev *dev)
+int blkif_disconnect(struct xenbus_device *xd)
 {
+	struct blkdev *dev = blkdev_of(xd);
+
 	if (!dev->xd.connected && !dev->nr_rings)
 		return 0;
 	if (!dev_idle(dev)) {

@@ -101,11 +101,6 @@ out:
 	return ret;
 }
 
-static struct blkdev *to_blkdev(struct xenbus_device *xd)
-{
-	return xenbus_to_dev(xd, struct blkdev);
-}
-
 static struct xenbus_device *blk_alloc(void)
 {
 	struct blkdev *dev = calloc(1, sizeof(*dev));
@@ -115,7 +110,7 @@ static struct xenbus_device *blk_alloc(void)
 
 static int blk_probe(struct xenbus_device *xd)
 {
-	int ret = open_disk(to_blkdev(xd));
+	int ret = open_disk(blkdev_of(xd));
 
 	if (ret && ret != -EAGAIN)
 		xenbus_printf(xd, "error", "cannot open the disk: %s",
@@ -123,24 +118,9 @@ static int blk_probe(struct xenbus_device *xd)
 	return ret;
 }
 
-static int blk_connect(struct xenbus_device *xd)
-{
-	return blkif_connect(to_blkdev(xd));
-}
-
-static void blk_connected(struct xenbus_device *xd)
-{
-	blkif_kick(to_blkdev(xd));
-}
-
-static int blk_disconnect(struct xenbus_device *xd)
-{
-	return blkif_disconnect(to_blkdev(xd));
-}
-
 static void blk_free(struct xenbus_device *xd)
 {
-	struct blkdev *dev = to_blkdev(xd);
+	struct blkdev *dev = blkdev_of(xd);
 
 	if (dev->disk_open)
 		dev->disk.ops->close(&dev->disk);
@@ -151,9 +131,9 @@ const struct xenbus_backend_ops blkback_ops = {
 	.stale = "ring of an earlier blkbackd",
 	.alloc = blk_alloc,
 	.probe = blk_probe,
-	.connect = blk_connect,
-	.connected = blk_connected,
-	.disconnect = blk_disconnect,
+	.connect = blkif_connect,
+	.connected = blkif_kick,
+	.disconnect = blkif_disconnect,
 	.free = blk_free,
 	.port_event = blkif_port_event,
 	/* Rings, persistent grants and in-flight pages of many devices. */

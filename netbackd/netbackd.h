@@ -92,12 +92,18 @@ struct netdev {
 	unsigned int nr_q;
 };
 
+static inline struct netdev *netdev_of(struct xenbus_device *xd)
+{
+	return xenbus_to_dev(xd, struct netdev);
+}
+
 /* xenbus.c: the backend core's hooks */
 extern const struct xenbus_backend_ops netback_ops;
 
 /* netif.c */
-int netif_connect(struct netdev *dev);
-void netif_disconnect(struct netdev *dev);
+int netif_connect(struct xenbus_device *xd);
+/* Never -EBUSY: nothing waits for the tap. */
+int netif_disconnect(struct xenbus_device *xd);
 /* An event on a queue's port (ctx: the queue). */
 void netif_port_event(void *ctx, evtchn_port_t port);
 /* A ring is broken: take the vif down (from the event loop). */

@@ -147,8 +147,9 @@ static int read_features(struct netdev *dev)
 	return 0;
 }
 
-int netif_connect(struct netdev *dev)
+int netif_connect(struct xenbus_device *xd)
 {
+	struct netdev *dev = netdev_of(xd);
 	unsigned long nq = 1;
 	int ret;
 
@@ -202,12 +203,13 @@ err:
 	return ret;
 }
 
-void netif_disconnect(struct netdev *dev)
+int netif_disconnect(struct xenbus_device *xd)
 {
+	struct netdev *dev = netdev_of(xd);
 	uint64_t tx = 0, rx = 0, drops = 0;
 
 	if (!dev->xd.connected && !dev->nr_q)
-		return;
+		return 0;
 	for (unsigned int i = 0; i < dev->nr_q; i++) {
 		tx += dev->q[i].tx_frames;
 		rx += dev->q[i].rx_frames;
@@ -226,6 +228,7 @@ void netif_disconnect(struct netdev *dev)
 	log_info("%s: disconnected (%llu frames out, %llu in, %llu dropped)",
 		 dev->xd.name, (unsigned long long)tx, (unsigned long long)rx,
 		 (unsigned long long)drops);
+	return 0;
 }
 
 void netif_break(struct netq *q, const char *ring, const char *why)

@@ -120,11 +120,6 @@ out:
 	return ret;
 }
 
-static struct netdev *to_netdev(struct xenbus_device *xd)
-{
-	return xenbus_to_dev(xd, struct netdev);
-}
-
 static struct xenbus_device *net_alloc(void)
 {
 	struct netdev *dev = calloc(1, sizeof(*dev));
@@ -138,7 +133,7 @@ static struct xenbus_device *net_alloc(void)
 
 static int net_probe(struct xenbus_device *xd)
 {
-	int ret = host_setup(to_netdev(xd));
+	int ret = host_setup(netdev_of(xd));
 
 	if (ret && ret != -EAGAIN) {
 		xenbus_printf(xd, "hotplug-status", "error");
@@ -148,15 +143,10 @@ static int net_probe(struct xenbus_device *xd)
 	return ret;
 }
 
-static int net_connect(struct xenbus_device *xd)
-{
-	return netif_connect(to_netdev(xd));
-}
-
 /* Serve what the frontend queued while we connected. */
 static void net_connected(struct xenbus_device *xd)
 {
-	struct netdev *dev = to_netdev(xd);
+	struct netdev *dev = netdev_of(xd);
 
 	for (unsigned int i = 0; i < dev->nr_q; i++) {
 		tx_work(&dev->q[i]);
@@ -165,17 +155,11 @@ static void net_connected(struct xenbus_device *xd)
 	}
 }
 
-static int net_disconnect(struct xenbus_device *xd)
-{
-	netif_disconnect(to_netdev(xd));
-	return 0;
-}
-
 static void net_free(struct xenbus_device *xd)
 {
-	struct netdev *dev = to_netdev(xd);
+	struct netdev *dev = netdev_of(xd);
 
-	netif_disconnect(dev);
+	netif_disconnect(xd);
 	if (dev->idle_ev)
 		event_free(dev->idle_ev);
 	if (dev->host_ready)
@@ -187,9 +171,9 @@ const struct xenbus_backend_ops netback_ops = {
 	.stale = "rings of an earlier netbackd",
 	.alloc = net_alloc,
 	.probe = net_probe,
-	.connect = net_connect,
+	.connect = netif_connect,
 	.connected = net_connected,
-	.disconnect = net_disconnect,
+	.disconnect = netif_disconnect,
 	.free = net_free,
 	.port_event = netif_port_event,
 	/* Two ring pages per queue of every vif. */
