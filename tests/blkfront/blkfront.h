@@ -65,10 +65,7 @@ struct bf_pool_page {
 };
 
 struct bf_vbd {
-	bool used;
-	uint32_t devid;
-	char fe[128], be[128];
-	bool connected;
+	struct td_dev d; /* first: tests/testdom's device */
 	unsigned int nq, order;
 	bool persistent;
 	uint64_t sectors;
@@ -97,11 +94,7 @@ int vbd_io(struct bf_vbd *v, uint8_t op, uint64_t sector, uint64_t nsect,
 	   uint32_t seed, bool indirect);
 int vbd_bad(struct bf_vbd *v, const char *kind);
 int vbd_break_ring(struct bf_vbd *v);
-int vbd_disconnect(struct bf_vbd *v);
-int vbd_reboot(struct bf_vbd *v);
-int vbd_wait_reconnect(struct bf_vbd *v);
 int vbd_bench(struct bf_vbd *v, int seconds, unsigned int nsect, bool write);
-void vbd_remove(struct bf_vbd *v);
 struct bf_vbd *vbd_find(uint32_t devid);
 
 #endif

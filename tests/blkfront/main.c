@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * xenner-blkfront: options, the command script and tear-down.  See
- * blkfront.h and usage().
+ * xenner-blkfront: usage, the command script and the program (tests/
+ * testdom's td_main).  See blkfront.h.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,36 +41,11 @@ uint8_t bf_pattern(uint64_t off, uint32_t seed)
 			 (off >> 17));
 }
 
-static int build_domain(uint64_t pages)
-{
-	int ret = td_create("blkfront", pages, BF_GNTTAB_PFN, BF_GNTTAB_FRAMES);
-
-	if (!ret)
-		ret = td_xs_open();
-	if (!ret)
-		td_start();
-	return ret;
-}
-
-static void teardown(void)
-{
-	for (unsigned int i = 0; i < BF_MAX_VBDS; i++)
-		if (bf.vbd[i].used)
-			vbd_remove(&bf.vbd[i]);
-	td_destroy();
-}
-
-static int run_line(char *line)
+static int run_cmd(char **w, int n)
 {
 	struct bf_vbd *v = NULL;
-	char *w[16];
-	int n = td_words(line, w, 16), ret;
+	int ret;
 
-	if (!n || w[0][0] == '#')
-		return 0;
-	ret = td_common_cmd(w, n);
-	if (ret <= 0)
-		return ret;
 	if (!strcmp(w[0], "add") && n >= 4)
 		return vbd_add(td_num(w[1]), w[2], w[3], n > 4 ? w[4] : "disk");
 	if (n >= 2)
@@ -102,22 +76,19 @@ static int run_line(char *line)
 		return vbd_bad(v, w[2]);
 	if (!strcmp(w[0], "break-ring"))
 		return vbd_break_ring(v);
-	if (!strcmp(w[0], "disconnect"))
-		return vbd_disconnect(v);
-	if (!strcmp(w[0], "reboot"))
-		return vbd_reboot(v);
-	if (!strcmp(w[0], "wait-reconnect"))
-		return vbd_wait_reconnect(v);
 	if (!strcmp(w[0], "bench") && n >= 5)
 		return vbd_bench(v, td_num(w[2]), td_num(w[3]),
 				 !strcmp(w[4], "write"));
-	if (!strcmp(w[0], "remove")) {
-		vbd_remove(v);
-		printf("OK\n");
-		return 0;
-	}
+	ret = td_dev_cmd(&v->d, w, n);
+	if (ret <= 0)
+		return ret;
 	log_err("unknown command %s", w[0]);
 	return -1;
+}
+
+static int run_line(char *line)
+{
+	return td_cmd_line(line, run_cmd);
 }
 
 static int print_pattern(char **argv)
@@ -135,55 +106,30 @@ static int print_pattern(char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int pattern(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"pages", required_argument, NULL, 'p'},
-		{"timeout-ms", required_argument, NULL, 't'},
-		{"loglevel", required_argument, NULL, 'l'},
-		{"pattern", no_argument, NULL, 'P'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	uint64_t pages = 16384;
-	int c, ret;
-
-	log_init("xenner-blkfront", XLOG_WARN, false);
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			pages = td_num(optarg);
-			break;
-		case 't':
-			td.timeout_ms = td_num(optarg);
-			break;
-		case 'l':
-			log_set_level(log_level_parse(optarg));
-			break;
-		case 'P':
-			if (argc - optind != 3) {
-				usage(stderr);
-				return 2;
-			}
-			return print_pattern(argv + optind);
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind >= argc || pages < 64) {
+	if (argc != 3) {
 		usage(stderr);
 		return 2;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (build_domain(pages)) {
-		teardown();
-		return 1;
-	}
-	ret = td_run_script(argc - optind, argv + optind, run_line, NULL);
-	teardown();
-	return ret ? 1 : 0;
+	return print_pattern(argv);
+}
+
+static const struct option pattern_opt = {"pattern", no_argument, NULL, 'P'};
+
+static const struct td_prog blkfront = {
+	.name = "xenner-blkfront",
+	.domain = "blkfront",
+	.min_pages = 64,
+	.gnttab_pfn = BF_GNTTAB_PFN,
+	.gnttab_frames = BF_GNTTAB_FRAMES,
+	.usage = usage,
+	.run_line = run_line,
+	.opt = &pattern_opt,
+	.opt_fn = pattern,
+};
+
+int main(int argc, char **argv)
+{
+	return td_main(argc, argv, &blkfront);
 }

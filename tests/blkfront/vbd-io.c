@@ -190,7 +190,7 @@ static int build_rw(struct bf_vbd *v, struct bf_queue *q, int id, uint8_t op,
 	if (!indirect) {
 		req->operation = op;
 		req->nr_segments = n;
-		req->handle = v->devid;
+		req->handle = v->d.devid;
 		req->id = id;
 		req->sector_number = sector;
 		memcpy(req->seg, segs, n * sizeof(segs[0]));
@@ -204,7 +204,7 @@ static int build_rw(struct bf_vbd *v, struct bf_queue *q, int id, uint8_t op,
 		ind->nr_segments = n;
 		ind->id = id;
 		ind->sector_number = sector;
-		ind->handle = v->devid;
+		ind->handle = v->d.devid;
 		for (unsigned int i = 0; i * per < n; i++) {
 			ret = td_alloc_page(&s->ind_pfn[i]);
 			if (!ret)
@@ -351,14 +351,14 @@ static int simple_req(struct bf_vbd *v, uint8_t op, uint64_t sector,
 
 		*d = (blkif_request_discard_t){.operation = op,
 					       .id = id,
-					       .handle = v->devid,
+					       .handle = v->d.devid,
 					       .sector_number = sector,
 					       .nr_sectors = nsect};
 	} else {
 		memset(req, 0, sizeof(*req));
 		req->operation = op;
 		req->id = id;
-		req->handle = v->devid;
+		req->handle = v->d.devid;
 	}
 	q->fr.req_prod_pvt++;
 	push(q);
@@ -374,7 +374,7 @@ int vbd_io(struct bf_vbd *v, uint8_t op, uint64_t sector, uint64_t nsect,
 	struct io_result r = {.mismatch = -1};
 	unsigned int chunk;
 
-	if (!v->connected) {
+	if (!v->d.connected) {
 		printf("ERROR not connected\n");
 		return 0;
 	}
@@ -430,7 +430,7 @@ int vbd_bad(struct bf_vbd *v, const char *kind)
 	struct bf_slot *s;
 	int id;
 
-	if (!v->connected || (id = slot_get(q)) < 0) {
+	if (!v->d.connected || (id = slot_get(q)) < 0) {
 		printf("ERROR not connected or ring full\n");
 		return 0;
 	}
@@ -507,7 +507,7 @@ int vbd_bench(struct bf_vbd *v, int seconds, unsigned int nsect, bool write)
 	uint64_t sector = 0;
 	double start = now_s(), end = start + seconds, el;
 
-	if (!v->connected || !nsect || nsect > v->sectors ||
+	if (!v->d.connected || !nsect || nsect > v->sectors ||
 	    (indirect && nsect > v->max_indirect * 8)) {
 		printf("ERROR bad bench parameters\n");
 		return 0;

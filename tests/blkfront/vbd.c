@@ -21,10 +21,12 @@
 struct bf_vbd *vbd_find(uint32_t devid)
 {
 	for (unsigned int i = 0; i < BF_MAX_VBDS; i++)
-		if (bf.vbd[i].used && bf.vbd[i].devid == devid)
+		if (bf.vbd[i].d.used && bf.vbd[i].d.devid == devid)
 			return &bf.vbd[i];
 	return NULL;
 }
+
+static const struct td_dev_ops vbd_dev_ops;
 
 struct vbd_nodes {
 	uint32_t devid;
@@ -36,7 +38,7 @@ struct vbd_nodes {
 static int vbd_nodes(xs_transaction_t t, void *arg)
 {
 	const struct vbd_nodes *n = arg;
-	const char *fe = n->v->fe, *be = n->v->be;
+	const char *fe = n->v->d.fe, *be = n->v->d.be;
 	int ret;
 
 	ret = xsu_printf(td.xs, t, fe, "virtual-device", "%u", n->devid);
@@ -56,17 +58,15 @@ int vbd_add(uint32_t devid, const char *path, const char *mode,
 	struct vbd_nodes n = {devid, path, mode, devtype, NULL};
 
 	for (unsigned int i = 0; i < BF_MAX_VBDS && !n.v; i++)
-		if (!bf.vbd[i].used)
+		if (!bf.vbd[i].d.used)
 			n.v = &bf.vbd[i];
 	if (!n.v || vbd_find(devid)) {
 		printf("ERROR no free device slot\n");
 		return -1;
 	}
 	memset(n.v, 0, sizeof(*n.v));
-	n.v->used = true;
-	n.v->devid = devid;
-	td_device_paths("vbd", devid, n.v->fe, n.v->be, sizeof(n.v->fe));
-	if (td_device_add(n.v->fe, n.v->be, vbd_nodes, &n)) {
+	td_dev_init(&n.v->d, &vbd_dev_ops, "vbd", devid);
+	if (td_dev_add(&n.v->d, vbd_nodes, &n)) {
 		printf("ERROR xenstore\n");
 		return -1;
 	}
@@ -129,40 +129,34 @@ static void queues_free(struct bf_vbd *v, bool force)
 	}
 	vbd_pool_release(v, force);
 	v->nq = 0;
-	v->connected = false;
+	v->d.connected = false;
 }
 
 int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
 		bool persistent)
 {
-	long st = td_read_num(v->be, "state", 0);
 	int ret;
 
-	if (v->connected) {
+	if (v->d.connected) {
 		printf("ERROR already connected\n");
 		return 0;
 	}
-	if (st == XenbusStateClosed || st == XenbusStateClosing)
-		td_set_state(v->fe, XenbusStateInitialising);
-	if (td_wait_state(v->be, 1u << XenbusStateInitWait, td.timeout_ms) <
-	    0) {
-		printf("ERROR backend not in InitWait\n");
+	if (td_dev_init_wait(&v->d))
 		return -1;
-	}
-	v->sectors = td_read_num(v->be, "sectors", 0);
+	v->sectors = td_read_num(v->d.be, "sectors", 0);
 	v->max_indirect =
-		td_read_num(v->be, "feature-max-indirect-segments", 0);
+		td_read_num(v->d.be, "feature-max-indirect-segments", 0);
 	if (v->max_indirect > BF_MAX_SEGS)
 		v->max_indirect = BF_MAX_SEGS;
-	if (order > td_read_num(v->be, "max-ring-page-order", 0) ||
-	    queues > td_read_num(v->be, "multi-queue-max-queues", 1) ||
+	if (order > td_read_num(v->d.be, "max-ring-page-order", 0) ||
+	    queues > td_read_num(v->d.be, "multi-queue-max-queues", 1) ||
 	    !queues || queues > BF_MAX_QUEUES) {
 		printf("ERROR backend does not offer order %u, %u queues\n",
 		       order, queues);
 		return 0;
 	}
-	v->persistent =
-		persistent && td_read_num(v->be, "feature-persistent", 0) == 1;
+	v->persistent = persistent &&
+			td_read_num(v->d.be, "feature-persistent", 0) == 1;
 	v->order = order;
 	v->nq = queues;
 	ret = 0;
@@ -175,9 +169,9 @@ int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
 		if (ret)
 			break;
 		if (queues > 1)
-			snprintf(dir, sizeof(dir), "%s/queue-%u", v->fe, qi);
+			snprintf(dir, sizeof(dir), "%s/queue-%u", v->d.fe, qi);
 		else
-			snprintf(dir, sizeof(dir), "%s", v->fe);
+			snprintf(dir, sizeof(dir), "%s", v->d.fe);
 		for (unsigned int i = 0; i < q->npages; i++) {
 			char key[32];
 
@@ -192,83 +186,26 @@ int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
 				  q->port);
 	}
 	if (order)
-		ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "ring-page-order",
+		ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "ring-page-order",
 				  "%u", order);
 	if (queues > 1)
-		ret |= xsu_printf(td.xs, XBT_NULL, v->fe,
+		ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe,
 				  "multi-queue-num-queues", "%u", queues);
-	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "protocol", "%s",
+	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "protocol", "%s",
 			  XEN_IO_PROTO_ABI_X86_64);
-	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-persistent", "%d",
+	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "feature-persistent", "%d",
 			  v->persistent);
 	if (ret) {
 		printf("ERROR ring set-up: %s\n", strerror(-ret));
 		return -1;
 	}
-	td_set_state(v->fe, XenbusStateInitialised);
-	st = td_wait_state(
-		v->be, 1u << XenbusStateConnected | 1u << XenbusStateClosing,
-		td.timeout_ms);
-	if (st != XenbusStateConnected) {
-		printf("ERROR backend state %ld\n", st);
+	td_set_state(v->d.fe, XenbusStateInitialised);
+	if (td_dev_wait_connected(&v->d))
 		return -1;
-	}
-	td_set_state(v->fe, XenbusStateConnected);
-	v->connected = true;
+	td_set_state(v->d.fe, XenbusStateConnected);
+	v->d.connected = true;
 	printf("OK\n");
 	return 0;
-}
-
-int vbd_disconnect(struct bf_vbd *v)
-{
-	if (td_close(v->fe, v->be)) {
-		printf("ERROR close handshake\n");
-		return -1;
-	}
-	queues_free(v, false);
-	printf("OK\n");
-	return 0;
-}
-
-/* A rebooted guest starts over at Initialising without closing first. */
-int vbd_reboot(struct bf_vbd *v)
-{
-	unsigned int order = v->order, nq = v->nq;
-	bool pers = v->persistent;
-
-	td_set_state(v->fe, XenbusStateInitialising);
-	if (td_wait_state(v->be, 1u << XenbusStateInitWait, td.timeout_ms) <
-	    0) {
-		printf("ERROR backend did not go to InitWait\n");
-		return -1;
-	}
-	queues_free(v, false);
-	return vbd_connect(v, order, nq, pers);
-}
-
-/*
- * After the backend went away (killed, restarted): it asks us to close
- * (Closing) or is Closed; we close and connect again with new rings.
- */
-int vbd_wait_reconnect(struct bf_vbd *v)
-{
-	unsigned int order = v->order, nq = v->nq;
-	bool pers = v->persistent;
-
-	if (td_wait_state(v->be,
-			  1u << XenbusStateClosing | 1u << XenbusStateClosed,
-			  3 * td.timeout_ms) < 0) {
-		printf("ERROR backend never asked to reconnect\n");
-		return -1;
-	}
-	td_set_state(v->fe, XenbusStateClosed);
-	if (td_wait_state(v->be, 1u << XenbusStateClosed, td.timeout_ms) < 0) {
-		printf("ERROR backend not Closed\n");
-		return -1;
-	}
-	/* A killed backend never unpinned its grants (see the report). */
-	queues_free(v, true);
-	return vbd_connect(v, order, nq, pers);
 }
 
 int vbd_break_ring(struct bf_vbd *v)
@@ -277,7 +214,8 @@ int vbd_break_ring(struct bf_vbd *v)
 
 	q->fr.sring->req_prod = q->fr.req_prod_pvt + 1000;
 	evtchn_client_send(&td.ec, q->port);
-	if (td_wait_state(v->be, 1u << XenbusStateClosing, td.timeout_ms) < 0) {
+	if (td_wait_state(v->d.be, 1u << XenbusStateClosing, td.timeout_ms) <
+	    0) {
 		printf("ERROR backend did not close the broken ring\n");
 		return -1;
 	}
@@ -287,16 +225,23 @@ int vbd_break_ring(struct bf_vbd *v)
 	return 0;
 }
 
-void vbd_remove(struct bf_vbd *v)
+static void vbd_release(struct td_dev *d, bool force)
 {
-	bool force = false;
-
-	if (v->connected && td_close(v->fe, v->be)) {
-		log_warn("%s: close handshake failed", v->fe);
-		force = true;
-	}
-	queues_free(v, force);
-	xs_rm(td.xs, XBT_NULL, v->be);
-	xs_rm(td.xs, XBT_NULL, v->fe);
-	v->used = false;
+	queues_free((struct bf_vbd *)d, force);
 }
+
+static int vbd_again(struct td_dev *d, bool force)
+{
+	struct bf_vbd *v = (struct bf_vbd *)d;
+	unsigned int order = v->order, nq = v->nq;
+	bool pers = v->persistent;
+
+	queues_free(v, force);
+	return vbd_connect(v, order, nq, pers);
+}
+
+static const struct td_dev_ops vbd_dev_ops = {
+	.release = vbd_release,
+	.again = vbd_again,
+	.closed_mask = 1u << XenbusStateClosed,
+};

@@ -56,11 +56,12 @@ static void chain(struct nf_queue *q, unsigned int n)
 
 int ring_wait_closing(struct nf_vif *v)
 {
-	if (td_wait_state(v->be, 1u << XenbusStateClosing, td.timeout_ms) < 0) {
+	if (td_wait_state(v->d.be, 1u << XenbusStateClosing, td.timeout_ms) <
+	    0) {
 		printf("ERROR backend did not close the vif\n");
 		return -1;
 	}
-	v->connected = false;
+	v->d.connected = false;
 	printf("CLOSING\n");
 	return 0;
 }

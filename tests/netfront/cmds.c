@@ -346,17 +346,11 @@ static int cmd_bench(struct nf_vif *v, unsigned int secs, const char *what)
 	return 0;
 }
 
-int cmd_run(char *line)
+static int run_cmd(char **w, int n)
 {
 	struct nf_vif *v = NULL;
-	char *w[16];
-	int n = td_words(line, w, 16), ret;
+	int ret;
 
-	if (!n || w[0][0] == '#')
-		return 0;
-	ret = td_common_cmd(w, n);
-	if (ret <= 0)
-		return ret;
 	if (!strcmp(w[0], "add") && n >= 2)
 		return vif_add(td_num(w[1]), td_opt_str(w, n, "mac"),
 			       td_opt_str(w, n, "bridge"));
@@ -386,7 +380,7 @@ int cmd_run(char *line)
 				   !td_has_word(w, n, "nosg"),
 				   !td_has_word(w, n, "nogso"),
 				   !td_has_word(w, n, "nocsum"));
-	if (!v->connected && strcmp(w[0], "remove") &&
+	if (!v->d.connected && strcmp(w[0], "remove") &&
 	    strcmp(w[0], "wait-reconnect") && strcmp(w[0], "reboot")) {
 		printf("ERROR not connected\n");
 		return -1;
@@ -407,17 +401,14 @@ int cmd_run(char *line)
 		return ring_bad(v, w[2]);
 	if (!strcmp(w[0], "bench") && n >= 4)
 		return cmd_bench(v, td_num(w[2]), w[3]);
-	if (!strcmp(w[0], "disconnect"))
-		return vif_disconnect(v);
-	if (!strcmp(w[0], "reboot"))
-		return vif_reboot(v);
-	if (!strcmp(w[0], "wait-reconnect"))
-		return vif_wait_reconnect(v);
-	if (!strcmp(w[0], "remove")) {
-		vif_remove(v);
-		printf("OK\n");
-		return 0;
-	}
+	ret = td_dev_cmd(&v->d, w, n);
+	if (ret <= 0)
+		return ret;
 	log_err("unknown command %s", w[0]);
 	return -1;
+}
+
+int cmd_run(char *line)
+{
+	return td_cmd_line(line, run_cmd);
 }

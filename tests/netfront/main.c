@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * xenner-netfront: options, the command script and tear-down.  See
- * netfront.h and usage().
+ * xenner-netfront: usage and the program (tests/testdom's td_main); the
+ * commands are in cmds.c.  See netfront.h.
  */
-#include <getopt.h>
 #include <stdio.h>
-
-#include "xenner/log.h"
 
 #include "cmds.h"
 #include "netfront.h"
@@ -37,67 +34,17 @@ static void usage(FILE *out)
 		"error.\n");
 }
 
-static int build_domain(uint64_t pages)
-{
-	int ret = td_create("netfront", pages, NF_GNTTAB_PFN, NF_GNTTAB_FRAMES);
-
-	if (!ret)
-		ret = td_xs_open();
-	if (!ret)
-		td_start();
-	return ret;
-}
-
-static void teardown(void)
-{
-	for (unsigned int i = 0; i < NF_MAX_VIFS; i++)
-		if (nf.vif[i].used)
-			vif_remove(&nf.vif[i]);
-	td_destroy();
-}
+static const struct td_prog netfront = {
+	.name = "xenner-netfront",
+	.domain = "netfront",
+	.min_pages = 4096,
+	.gnttab_pfn = NF_GNTTAB_PFN,
+	.gnttab_frames = NF_GNTTAB_FRAMES,
+	.usage = usage,
+	.run_line = cmd_run,
+};
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"pages", required_argument, NULL, 'p'},
-		{"timeout-ms", required_argument, NULL, 't'},
-		{"loglevel", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	uint64_t pages = 16384;
-	int c, ret;
-
-	log_init("xenner-netfront", XLOG_WARN, false);
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			pages = td_num(optarg);
-			break;
-		case 't':
-			td.timeout_ms = td_num(optarg);
-			break;
-		case 'l':
-			log_set_level(log_level_parse(optarg));
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind >= argc || pages < 4096) {
-		usage(stderr);
-		return 2;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (build_domain(pages)) {
-		teardown();
-		return 1;
-	}
-	ret = td_run_script(argc - optind, argv + optind, cmd_run, NULL);
-	teardown();
-	return ret ? 1 : 0;
+	return td_main(argc, argv, &netfront);
 }

@@ -50,13 +50,10 @@ struct nf_queue {
 };
 
 struct nf_vif {
-	bool used;
-	uint32_t devid;
-	char fe[128], be[128];
+	struct td_dev d; /* first: tests/testdom's device */
 	uint8_t mac[6], dmac[6];
 	uint8_t sip[4], dip[4];
 	uint16_t ip_id;
-	bool connected;
 	unsigned int nq;
 	bool split, sg, gso, csum; /* what we told the backend */
 	struct nf_queue q[NF_MAX_QUEUES];
@@ -85,10 +82,6 @@ struct nf_vif *vif_find(uint32_t devid);
 int vif_add(uint32_t devid, const char *mac, const char *bridge);
 int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 		bool gso, bool csum);
-int vif_disconnect(struct nf_vif *v);
-int vif_reboot(struct nf_vif *v);
-int vif_wait_reconnect(struct nf_vif *v);
-void vif_remove(struct nf_vif *v);
 
 /* ring.c: the rings */
 struct nf_txopt {

@@ -158,7 +158,7 @@ static int tx_room(struct nf_vif *v, struct nf_queue *q, unsigned int need)
 		if (RING_FREE_REQUESTS(&q->tx) >= need)
 			return bad;
 		if (td_now_ms() > end) {
-			log_err("%s: tx ring stays full", v->fe);
+			log_err("%s: tx ring stays full", v->d.fe);
 			return -ETIMEDOUT;
 		}
 		td_wait_event(10);

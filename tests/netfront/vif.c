@@ -17,10 +17,12 @@
 struct nf_vif *vif_find(uint32_t devid)
 {
 	for (unsigned int i = 0; i < NF_MAX_VIFS; i++)
-		if (nf.vif[i].used && nf.vif[i].devid == devid)
+		if (nf.vif[i].d.used && nf.vif[i].d.devid == devid)
 			return &nf.vif[i];
 	return NULL;
 }
+
+static const struct td_dev_ops vif_dev_ops;
 
 struct vif_nodes {
 	uint32_t devid;
@@ -32,7 +34,7 @@ struct vif_nodes {
 static int vif_nodes(xs_transaction_t t, void *arg)
 {
 	const struct vif_nodes *n = arg;
-	const char *fe = n->v->fe, *be = n->v->be;
+	const char *fe = n->v->d.fe, *be = n->v->d.be;
 	int ret;
 
 	ret = xsu_printf(td.xs, t, fe, "handle", "%u", n->devid);
@@ -53,7 +55,7 @@ int vif_add(uint32_t devid, const char *mac, const char *bridge)
 	char macs[32];
 
 	for (unsigned int i = 0; i < NF_MAX_VIFS && !v; i++)
-		if (!nf.vif[i].used)
+		if (!nf.vif[i].d.used)
 			v = &nf.vif[i];
 	if (!v || vif_find(devid)) {
 		printf("ERROR no free vif slot\n");
@@ -74,11 +76,9 @@ int vif_add(uint32_t devid, const char *mac, const char *bridge)
 		v->mac[i] = b[i];
 	memset(v->dmac, 0xff, 6);
 	v->dmac[0] = 0xfe;
-	v->used = true;
-	v->devid = devid;
 	n.v = v;
-	td_device_paths("vif", devid, v->fe, v->be, sizeof(v->fe));
-	if (td_device_add(v->fe, v->be, vif_nodes, &n)) {
+	td_dev_init(&v->d, &vif_dev_ops, "vif", devid);
+	if (td_dev_add(&v->d, vif_nodes, &n)) {
 		printf("ERROR xenstore\n");
 		return -1;
 	}
@@ -100,7 +100,7 @@ static void queues_free(struct nf_vif *v, bool force)
 		memset(q, 0, sizeof(*q));
 	}
 	v->nq = 0;
-	v->connected = false;
+	v->d.connected = false;
 }
 
 static int write_queue(struct nf_vif *v, struct nf_queue *q, const char *dir)
@@ -126,32 +126,26 @@ static int write_queue(struct nf_vif *v, struct nf_queue *q, const char *dir)
 int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 		bool gso, bool csum)
 {
-	long st = td_read_num(v->be, "state", 0);
 	int ret = 0;
 
-	if (v->connected) {
+	if (v->d.connected) {
 		printf("ERROR already connected\n");
 		return 0;
 	}
-	if (st == XenbusStateClosed || st == XenbusStateClosing)
-		td_set_state(v->fe, XenbusStateInitialising);
-	if (td_wait_state(v->be, 1u << XenbusStateInitWait, td.timeout_ms) <
-	    0) {
-		printf("ERROR backend not in InitWait\n");
+	if (td_dev_init_wait(&v->d))
 		return -1;
-	}
 	if (!queues || queues > NF_MAX_QUEUES ||
-	    queues > td_read_num(v->be, "multi-queue-max-queues", 1) ||
+	    queues > td_read_num(v->d.be, "multi-queue-max-queues", 1) ||
 	    (split &&
-	     td_read_num(v->be, "feature-split-event-channels", 0) != 1) ||
-	    td_read_num(v->be, "feature-rx-copy", 0) != 1) {
+	     td_read_num(v->d.be, "feature-split-event-channels", 0) != 1) ||
+	    td_read_num(v->d.be, "feature-rx-copy", 0) != 1) {
 		printf("ERROR backend does not offer %u queues%s\n", queues,
 		       split ? ", split channels" : "");
 		return 0;
 	}
 	v->nq = queues;
 	v->split = split;
-	v->sg = sg && td_read_num(v->be, "feature-sg", 0) == 1;
+	v->sg = sg && td_read_num(v->d.be, "feature-sg", 0) == 1;
 	v->gso = gso;
 	v->csum = csum;
 	for (unsigned int i = 0; i < queues && !ret; i++) {
@@ -176,36 +170,36 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 		if (ret)
 			break;
 		if (queues > 1)
-			snprintf(dir, sizeof(dir), "%s/queue-%u", v->fe, i);
+			snprintf(dir, sizeof(dir), "%s/queue-%u", v->d.fe, i);
 		else
-			snprintf(dir, sizeof(dir), "%s", v->fe);
+			snprintf(dir, sizeof(dir), "%s", v->d.fe);
 		ret = write_queue(v, q, dir);
 	}
 	if (queues > 1) {
-		ret |= xsu_printf(td.xs, XBT_NULL, v->fe,
+		ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe,
 				  "multi-queue-num-queues", "%u", queues);
 	} else {
 		/* What an earlier connection with more queues left. */
 		char path[192];
 
 		snprintf(path, sizeof(path), "%s/multi-queue-num-queues",
-			 v->fe);
+			 v->d.fe);
 		xs_rm(td.xs, XBT_NULL, path);
 		for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
-			snprintf(path, sizeof(path), "%s/queue-%u", v->fe, i);
+			snprintf(path, sizeof(path), "%s/queue-%u", v->d.fe, i);
 			xs_rm(td.xs, XBT_NULL, path);
 		}
 	}
-	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "request-rx-copy", "1");
-	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-rx-notify", "1");
-	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-sg", "%d", v->sg);
-	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-gso-tcpv4", "%d",
+	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "request-rx-copy", "1");
+	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "feature-rx-notify", "1");
+	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "feature-sg", "%d", v->sg);
+	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "feature-gso-tcpv4", "%d",
 			  gso);
-	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-gso-tcpv6", "%d",
+	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "feature-gso-tcpv6", "%d",
 			  gso);
-	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-no-csum-offload",
+	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "feature-no-csum-offload",
 			  "%d", !csum);
-	ret |= xsu_printf(td.xs, XBT_NULL, v->fe, "feature-ipv6-csum-offload",
+	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "feature-ipv6-csum-offload",
 			  "%d", csum);
 	if (ret) {
 		printf("ERROR ring set-up: %s\n", strerror(-ret));
@@ -213,81 +207,31 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 		return -1;
 	}
 	/* netfront goes to Connected at once, without Initialised. */
-	td_set_state(v->fe, XenbusStateConnected);
-	st = td_wait_state(
-		v->be, 1u << XenbusStateConnected | 1u << XenbusStateClosing,
-		td.timeout_ms);
-	if (st != XenbusStateConnected) {
-		printf("ERROR backend state %ld\n", st);
+	td_set_state(v->d.fe, XenbusStateConnected);
+	if (td_dev_wait_connected(&v->d))
 		return -1;
-	}
-	v->connected = true;
+	v->d.connected = true;
 	printf("OK\n");
 	return 0;
 }
 
-int vif_disconnect(struct nf_vif *v)
+static void vif_release(struct td_dev *d, bool force)
 {
-	if (td_close(v->fe, v->be)) {
-		printf("ERROR close handshake\n");
-		return -1;
-	}
-	queues_free(v, false);
-	printf("OK\n");
-	return 0;
+	queues_free((struct nf_vif *)d, force);
 }
 
-/* A rebooted guest starts over at Initialising without closing first. */
-int vif_reboot(struct nf_vif *v)
+static int vif_again(struct td_dev *d, bool force)
 {
+	struct nf_vif *v = (struct nf_vif *)d;
 	unsigned int nq = v->nq ? v->nq : 1;
 
-	td_set_state(v->fe, XenbusStateInitialising);
-	if (td_wait_state(v->be, 1u << XenbusStateInitWait, td.timeout_ms) <
-	    0) {
-		printf("ERROR backend did not go to InitWait\n");
-		return -1;
-	}
-	queues_free(v, false);
-	return vif_connect(v, nq, v->split, v->sg, v->gso, v->csum);
-}
-
-/*
- * After the backend went away (killed, restarted) or broke the vif: it asks
- * us to close (Closing) or is Closed; we close and connect with new rings.
- */
-int vif_wait_reconnect(struct nf_vif *v)
-{
-	unsigned int nq = v->nq ? v->nq : 1;
-
-	if (td_wait_state(v->be,
-			  1u << XenbusStateClosing | 1u << XenbusStateClosed,
-			  3 * td.timeout_ms) < 0) {
-		printf("ERROR backend never asked to reconnect\n");
-		return -1;
-	}
-	td_set_state(v->fe, XenbusStateClosed);
-	if (td_wait_state(v->be,
-			  1u << XenbusStateClosed | 1u << XenbusStateInitWait,
-			  td.timeout_ms) < 0) {
-		printf("ERROR backend not Closed\n");
-		return -1;
-	}
-	/* A killed backend never unpinned what it held. */
-	queues_free(v, true);
-	return vif_connect(v, nq, v->split, v->sg, v->gso, v->csum);
-}
-
-void vif_remove(struct nf_vif *v)
-{
-	bool force = false;
-
-	if (v->connected && td_close(v->fe, v->be)) {
-		log_warn("%s: close handshake failed", v->fe);
-		force = true;
-	}
 	queues_free(v, force);
-	xs_rm(td.xs, XBT_NULL, v->be);
-	xs_rm(td.xs, XBT_NULL, v->fe);
-	v->used = false;
+	return vif_connect(v, nq, v->split, v->sg, v->gso, v->csum);
 }
+
+static const struct td_dev_ops vif_dev_ops = {
+	.release = vif_release,
+	.again = vif_again,
+	/* netbackd may already be back at InitWait. */
+	.closed_mask = 1u << XenbusStateClosed | 1u << XenbusStateInitWait,
+};

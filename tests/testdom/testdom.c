@@ -110,6 +110,9 @@ int td_xs_open(void)
 
 void td_destroy(void)
 {
+	for (unsigned int i = 0; i < td.nr_devs; i++)
+		if (td.devs[i]->used && td.xs)
+			td_dev_remove(td.devs[i]);
 	if (td.xs)
 		xs_close(td.xs);
 	td.xs = NULL;

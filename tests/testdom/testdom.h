@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <getopt.h>
+#include <stdio.h>
 
 #include <xen/xen.h>
 #include <xen/grant_table.h>
@@ -19,6 +21,10 @@
 
 #include "xenner/evtchn-client.h"
 #include "xenner/vmcore.h"
+
+#define TD_MAX_DEVS 16
+
+struct td_dev;
 
 struct testdom {
 	uint32_t domid;
@@ -38,6 +44,9 @@ struct testdom {
 	grant_ref_t next_gref;
 	grant_ref_t *free_grefs;
 	unsigned int nr_free_grefs;
+	/* the frontend devices, removed before the domain goes */
+	struct td_dev *devs[TD_MAX_DEVS];
+	unsigned int nr_devs;
 };
 
 /* The one domain of this process. */
@@ -56,7 +65,10 @@ void td_start(void);
 void td_set_shutdown(uint32_t reason);
 /* Connects to xenstored as dom0; 0 or -errno (logged). */
 int td_xs_open(void);
-/* Closes xenstore, destroys the domain and removes its vmcore. */
+/*
+ * Removes the devices, closes xenstore, destroys the domain and removes
+ * its vmcore.
+ */
 void td_destroy(void);
 
 uint8_t *td_page(uint32_t pfn);
@@ -72,16 +84,46 @@ int64_t td_now_ms(void);
 
 /* frontend.c: the device's xenstore nodes and the xenbus handshake */
 
-/* /local/domain/<domid>/device/<type>/<devid> and backend/<type>/... */
-void td_device_paths(const char *type, uint32_t devid, char *fe, char *be,
-		     size_t len);
+/* A test frontend's device; the frontend's own struct starts with it. */
+struct td_dev {
+	bool used;
+	bool connected;
+	uint32_t devid;
+	char fe[128], be[128];
+	const struct td_dev_ops *ops;
+};
+
+struct td_dev_ops {
+	/* Frees the rings and grants; force: clear pins a dead backend left. */
+	void (*release)(struct td_dev *d, bool force);
+	/* release(force), then connect again as the last time. */
+	int (*again)(struct td_dev *d, bool force);
+	/* The backend states wait-reconnect accepts after our Closed. */
+	unsigned int closed_mask;
+};
+
+/* Sets up d (zeroed) for type/devid; td_destroy() removes it. */
+void td_dev_init(struct td_dev *d, const struct td_dev_ops *ops,
+		 const char *type, uint32_t devid);
 /*
  * Creates a device the way a toolstack does: the nodes every split
  * device has, and the type's own ones written by nodes(t, arg), in one
  * transaction.  0 or -errno.
  */
-int td_device_add(const char *fe, const char *be,
-		  int (*nodes)(xs_transaction_t t, void *arg), void *arg);
+int td_dev_add(struct td_dev *d, int (*nodes)(xs_transaction_t t, void *arg),
+	       void *arg);
+/* connect: back to Initialising after a close, and the backend's
+ * InitWait; 0, or -1 after an ERROR line. */
+int td_dev_init_wait(struct td_dev *d);
+/* connect: the backend's Connected; 0, or -1 after an ERROR line. */
+int td_dev_wait_connected(struct td_dev *d);
+/*
+ * The lifecycle commands (disconnect, reboot, wait-reconnect, remove):
+ * 1 if w is none of them, else its result (0, or -1 to stop).
+ */
+int td_dev_cmd(struct td_dev *d, char **w, int n);
+/* Closes the device if connected and removes its nodes. */
+void td_dev_remove(struct td_dev *d);
 /* dir/key as a number; def if absent. */
 long td_read_num(const char *dir, const char *key, long def);
 /* Writes the frontend's state. */
@@ -89,10 +131,31 @@ void td_set_state(const char *fe, int state);
 /* Waits until be's state is one of the bits in mask: the state, or
  * -ETIMEDOUT (logged). */
 int td_wait_state(const char *be, unsigned int mask, int timeout_ms);
-/* Clean close as a frontend does on removal: Closing, then Closed. */
-int td_close(const char *fe, const char *be);
 
 /* script.c: the command script */
+
+/* A host-played frontend: xenner-blkfront, xenner-netfront. */
+struct td_prog {
+	const char *name;   /* for log lines */
+	const char *domain; /* the domain's name */
+	uint64_t min_pages;
+	uint32_t gnttab_pfn;
+	unsigned int gnttab_frames;
+	void (*usage)(FILE *out);
+	/* One command line; 0, or -1 to stop. */
+	int (*run_line)(char *line);
+	/* Optional: an option that does something else with the arguments
+	 * after it, opt_fn(argc, argv) giving the exit status. */
+	const struct option *opt;
+	int (*opt_fn)(int argc, char **argv);
+};
+
+/*
+ * The whole program: --pages N, --timeout-ms MS, --loglevel L, --help,
+ * then the domain, the script of the arguments (or "-": stdin) and the
+ * tear-down.  The exit status.
+ */
+int td_main(int argc, char **argv, const struct td_prog *p);
 
 /*
  * Runs run_line on each argument, or on each line of stdin if the only
@@ -101,13 +164,12 @@ int td_close(const char *fe, const char *be);
  */
 int td_run_script(int argc, char **argv, int (*run_line)(char *line),
 		  const bool *done);
-/* Splits line into at most max words; how many. */
-int td_words(char *line, char **w, int max);
 /*
- * The commands every test guest takes: domid, sleep MS, wait-file PATH.
- * 1 if w is none of them, else its result (0, or -1 to stop).
+ * Splits line into words and runs it: nothing for a comment, the
+ * commands every test guest takes (domid, sleep MS, wait-file PATH), or
+ * else cmd(w, n).  The result: 0, or -1 to stop.
  */
-int td_common_cmd(char **w, int n);
+int td_cmd_line(char *line, int (*cmd)(char **w, int n));
 uint64_t td_num(const char *s);
 bool td_has_word(char **w, int n, const char *word);
 /* The value of a key=value word, or NULL / def. */
