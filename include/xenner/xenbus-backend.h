@@ -53,11 +53,12 @@ struct xenbus_device {
 #define xenbus_to_dev(ptr, type) ((type *)((char *)(ptr)-offsetof(type, xd)))
 
 struct xenbus_backend_ops {
-	/* What we found Connected at start-up, e.g. "rings of an earlier
-	 * netbackd": logged before asking the frontend to reconnect. */
-	const char *stale;
-	/* A zeroed device with the backend's own fields set; NULL: no memory.
+	/*
+	 * What a device found Connected at start-up has ("rings of an
+	 * earlier netbackd"): logged when we ask the frontend to reconnect.
 	 */
+	const char *stale;
+	/* A zeroed device, the backend's own fields set; NULL: no memory. */
 	struct xenbus_device *(*alloc)(void);
 	/*
 	 * Sets up the host side and writes the backend's feature nodes.

@@ -112,8 +112,10 @@ void td_dev_init(struct td_dev *d, const struct td_dev_ops *ops,
  */
 int td_dev_add(struct td_dev *d, int (*nodes)(xs_transaction_t t, void *arg),
 	       void *arg);
-/* connect: back to Initialising after a close, and the backend's
- * InitWait; 0, or -1 after an ERROR line. */
+/*
+ * connect: back to Initialising after a close, and the backend's
+ * InitWait; 0, or -1 after an ERROR line.
+ */
 int td_dev_init_wait(struct td_dev *d);
 /* connect: the backend's Connected; 0, or -1 after an ERROR line. */
 int td_dev_wait_connected(struct td_dev *d);
@@ -128,8 +130,10 @@ void td_dev_remove(struct td_dev *d);
 long td_read_num(const char *dir, const char *key, long def);
 /* Writes the frontend's state. */
 void td_set_state(const char *fe, int state);
-/* Waits until be's state is one of the bits in mask: the state, or
- * -ETIMEDOUT (logged). */
+/*
+ * Waits until be's state is one of the bits in mask: the state, or
+ * -ETIMEDOUT (logged).
+ */
 int td_wait_state(const char *be, unsigned int mask, int timeout_ms);
 
 /* script.c: the command script */
@@ -144,8 +148,10 @@ struct td_prog {
 	void (*usage)(FILE *out);
 	/* One command line; 0, or -1 to stop. */
 	int (*run_line)(char *line);
-	/* Optional: an option that does something else with the arguments
-	 * after it, opt_fn(argc, argv) giving the exit status. */
+	/*
+	 * Optional: an option that does something else with the arguments
+	 * after it, opt_fn(argc, argv) giving the exit status.
+	 */
 	const struct option *opt;
 	int (*opt_fn)(int argc, char **argv);
 };
