@@ -1,6 +1,9 @@
 # xenner: one flat build; every directory adds its targets in module.mk.
 #   make            build everything into $(BUILD) (default build/)
-#   make check      build and run all tests (ends with "N passed, N failed")
+#   make check      build and run all tests (ends with "N passed, N failed");
+#                   without a usable /dev/kvm the guest tests run in the
+#                   SVM test VM (scripts/svm-vm, docs/svm-vm.md)
+#   make check-svm  only the guest tests, all in the SVM test VM
 #   make asan       the same build and tests with ASan+UBSan in build-asan/
 #   make soak       long tests kept out of check (100 MB over netbackd)
 #   make bench      benchmarks: xenner vs QEMU vs host (bench/boot, then
@@ -42,6 +45,9 @@ build-all: $(COMMON_LIB) $(LIBS) $(BINS) $(TEST_BINS)
 
 check: build-all
 	BUILD=$(BUILD) tests/run-tests.sh
+
+check-svm: build-all
+	BUILD=$(BUILD) tests/run-tests.sh --svm
 
 asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 \
@@ -120,7 +126,7 @@ format:
 clean:
 	rm -rf build build-asan
 
-.PHONY: all build-all check asan soak bench bench-blk bench-net format clean
+.PHONY: all build-all check check-svm asan soak bench bench-blk bench-net format clean
 # Objects of the test kernels are intermediate files; keep them.
 .SECONDARY:
 

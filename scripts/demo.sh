@@ -9,9 +9,12 @@
 #
 # It installs what it needs (apt), builds xenner and an initramfs from
 # busybox, and starts a private set of dom0 services (stock xenstored and
-# xenconsoled on the xenner shim) for the guest.
+# xenconsoled on the xenner shim) for the guest.  On a host without a
+# usable /dev/kvm it does the same inside the SVM test VM (scripts/svm-vm:
+# QEMU TCG with nested SVM), which is slow but works anywhere.
 set -eu
 cd "$(dirname "$0")/.."
+args=("$@")
 
 cmd="" smp=1 mem=512
 while [ $# -gt 0 ]; do
@@ -33,6 +36,14 @@ initrd=build/demo/initramfs.cpio.gz
 if [ ! -s "$initrd" ] || [ scripts/mkinitramfs.sh -nt "$initrd" ]; then
 	mkdir -p build/demo
 	./scripts/mkinitramfs.sh "$initrd"
+fi
+
+if ! build/xenner/xenner -check-kvm >/dev/null 2>&1; then
+	echo "no usable /dev/kvm here: running xenner inside a QEMU TCG VM" \
+		"with nested SVM; expect it to be slow" >&2
+	mode=-i
+	[ -n "$cmd" ] || [ ! -t 0 ] || [ ! -t 1 ] && mode=-n
+	exec ./scripts/svm-vm $mode -- ./scripts/demo.sh ${args[@]+"${args[@]}"}
 fi
 
 export XENNER_RUNDIR=${XENNER_RUNDIR:-$(mktemp -d /dev/shm/xenner-demo.XXXXXX)}

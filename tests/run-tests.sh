@@ -3,31 +3,75 @@
 #   unit tests:  $BUILD/tests/unit/*   (binaries, cmocka or plain)
 #   e2e tests:   tests/e2e/*.sh        (get $BUILD and $SRCDIR in the env)
 # Exit status 0 = pass, 77 = skip, anything else = fail.  Optional
-# arguments are name filters (substring match).
+# arguments are name filters (substring match; "=NAME" matches exactly).
+#
+# Tests that boot guests say "# test-needs: kvm".  They run on this host
+# when its /dev/kvm is usable (xenner -check-kvm), otherwise in the SVM
+# test VM (scripts/svm-vm: QEMU TCG with nested SVM), all in one VM boot,
+# and are reported as "NAME [svm]".  On a host with KVM the ones marked
+# "# test-svm-smoke" run once more in that VM, so both kinds of KVM stay
+# tested (SVM_SMOKE=0 leaves that out).
+#   --svm    only the KVM tests, all in the SVM VM (make check-svm)
+#   --here   everything on this host, no VM (what runs inside the VM)
+# Environment: TEST_TIMEOUT (default 300 s a test unless it says
+# "# test-timeout: N"), TEST_TIMEOUT_SCALE (multiplies every limit; the
+# VM run uses SVM_TIMEOUT_SCALE, default 3), TEST_LOGDIR (keep the logs
+# there), SVM_TIMEOUT (the whole VM batch; default 4500 s).
 set -u
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$SRCDIR/$BUILD" ;; esac
 export SRCDIR BUILD
 TIMEOUT=${TEST_TIMEOUT:-300}
+SCALE=${TEST_TIMEOUT_SCALE:-1}
+
+where=auto
+case "${1:-}" in
+--svm) where=svm; shift ;;
+--here) where=here; shift ;;
+esac
+filters=("$@")
 
 tests=()
 for t in "$BUILD"/tests/unit/*; do
-	[ -x "$t" ] && [ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
+	[ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
 done
 for t in "$SRCDIR"/tests/e2e/*.sh; do
 	[ -f "$t" ] && [ -x "$t" ] && tests+=("$t")
 done
 
+selected() { # name
+	local f
+	[ ${#filters[@]} = 0 ] && return 0
+	for f in "${filters[@]}"; do
+		case "$f" in
+		=*) [ "$1" = "${f#=}" ] && return 0 ;;
+		*) case "$1" in *"$f"*) return 0 ;; esac ;;
+		esac
+	done
+	return 1
+}
+has_line() { [[ "$1" == *.sh ]] && grep -qx "$2" "$1"; }
+
 pass=0 fail=0 skip=0 failed_names=()
-logdir=$(mktemp -d /tmp/xenner-test-logs.XXXXXX)
-for t in "${tests[@]}"; do
+if [ -n "${TEST_LOGDIR:-}" ]; then
+	logdir=$TEST_LOGDIR keep_logs=1
+	mkdir -p "$logdir"
+else
+	logdir=$(mktemp -d /tmp/xenner-test-logs.XXXXXX) keep_logs=0
+fi
+
+count() { # PASS|FAIL|SKIP, name
+	case $1 in
+	PASS) pass=$((pass + 1)) ;;
+	SKIP) skip=$((skip + 1)) ;;
+	*) fail=$((fail + 1)); failed_names+=("$2") ;;
+	esac
+}
+
+run_one() { # path
+	local t=$1 name log start limit retries l r rc secs
 	name=$(basename "$t")
-	if [ $# -gt 0 ]; then
-		match=0
-		for f in "$@"; do case "$name" in *"$f"*) match=1 ;; esac; done
-		[ $match = 1 ] || continue
-	fi
 	log="$logdir/$name.log"
 	start=$(date +%s)
 	# a script may ask for more time: a "# test-timeout: SECONDS" line
@@ -39,6 +83,7 @@ for t in "${tests[@]}"; do
 		r=$(sed -n 's/^# test-retries: \([0-9]*\)$/\1/p' "$t" | head -n 1)
 		[ -n "$r" ] && retries=$r
 	fi
+	limit=$((limit * SCALE))
 	timeout -k 10 "$limit" "$t" >"$log" 2>&1
 	rc=$?
 	while [ $rc != 0 ] && [ $rc != 77 ] && [ "$retries" -gt 0 ]; do
@@ -50,16 +95,96 @@ for t in "${tests[@]}"; do
 	done
 	secs=$(($(date +%s) - start))
 	case $rc in
-	0) pass=$((pass + 1)); echo "PASS $name (${secs}s)" ;;
-	77) skip=$((skip + 1)); echo "SKIP $name: $(grep -m1 '^SKIP' "$log" | cut -c6-)" ;;
+	0) count PASS "$name"; echo "PASS $name (${secs}s)" ;;
+	77) count SKIP "$name"; echo "SKIP $name: $(grep -m1 '^SKIP' "$log" | cut -c6-)" ;;
 	*)
-		fail=$((fail + 1)); failed_names+=("$name")
+		count FAIL "$name"
 		[ $rc = 124 ] && echo "(timed out after ${limit}s)" >>"$log"
 		echo "FAIL $name (rc=$rc, ${secs}s); last lines of its log:"
 		tail -n 25 "$log" | sed 's/^/    /'
 		;;
 	esac
+}
+
+# The VM batch: one boot of the SVM VM runs this script with --here on
+# the given tests; its result lines are counted here as "NAME [svm]".
+run_in_svm() { # paths...
+	local names=() t line word name rest vmrc reported=" " why
+	local vmlog=$logdir/svm
+	for t in "$@"; do names+=("=$(basename "$t")"); done
+	mkdir -p "$vmlog"
+	echo "== ${#names[@]} test(s) in the SVM test VM (QEMU TCG, nested" \
+		"SVM; slow): ${names[*]//=/}"
+	if ! why=$("$SRCDIR/scripts/svm-vm" --check 2>&1) &&
+		! why=$("$SRCDIR/scripts/svm-vm" --setup 2>&1); then
+		for t in "$@"; do
+			count SKIP "$(basename "$t")"
+			echo "SKIP $(basename "$t") [svm]: no SVM test VM here:" \
+				"$(echo "$why" | tail -n 1)"
+		done
+		return
+	fi
+	while IFS= read -r line; do
+		case "$line" in
+		'PASS '* | 'FAIL '* | 'SKIP '*)
+			word=${line%% *}
+			rest=${line#* }
+			name=${rest%% *}
+			name=${name%:}
+			count "$word" "$name [svm]"
+			reported+="$name "
+			echo "$word $name [svm]${rest#"$name"}"
+			;;
+		[0-9]*' passed, '*' failed'*) ;; # the VM's own summary
+		'    '*) echo "$line" ;;
+		*) echo "svm: $line" ;;
+		esac
+	done < <("$SRCDIR/scripts/svm-vm" -n -o "$vmlog" \
+		-t "${SVM_TIMEOUT:-4500}" -C "$SRCDIR" \
+		-e BUILD="$BUILD" -e TEST_LOGDIR="$vmlog" \
+		-e TEST_TIMEOUT_SCALE="${SVM_TIMEOUT_SCALE:-3}" \
+		-e TEST_TIMEOUT="$TIMEOUT" \
+		-- tests/run-tests.sh --here "${names[@]}" 2>&1)
+	wait $! 2>/dev/null
+	vmrc=$?
+	for t in "$@"; do
+		name=$(basename "$t")
+		case "$reported" in *" $name "*) continue ;; esac
+		count FAIL "$name [svm]"
+		echo "FAIL $name [svm]: never reported (svm-vm exit $vmrc:" \
+			"the VM stopped or ran out of time)"
+	done
+}
+
+kvm_ok=0
+[ $where != svm ] && "$BUILD/xenner/xenner" -check-kvm >/dev/null 2>&1 &&
+	kvm_ok=1
+vm_tests=()
+for t in "${tests[@]}"; do
+	selected "$(basename "$t")" || continue
+	if has_line "$t" '# test-needs: kvm'; then
+		case $where in
+		svm) vm_tests+=("$t"); continue ;;
+		auto)
+			if [ $kvm_ok = 0 ]; then
+				vm_tests+=("$t")
+				continue
+			fi
+			[ "${SVM_SMOKE:-1}" != 0 ] &&
+				has_line "$t" '# test-svm-smoke' && vm_tests+=("$t")
+			;;
+		esac
+	elif [ $where = svm ]; then
+		continue
+	fi
+	run_one "$t"
 done
-[ $fail = 0 ] && rm -rf "$logdir" || echo "logs of failed tests in $logdir"
+[ ${#vm_tests[@]} -gt 0 ] && run_in_svm "${vm_tests[@]}"
+
+if [ $fail = 0 ] && [ $keep_logs = 0 ]; then
+	rm -rf "$logdir"
+elif [ $fail != 0 ]; then
+	echo "logs of failed tests in $logdir"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # xenner-cleanup after a SIGKILLed xenner: its vmcore, emu and control
 # files, its xenstore trees, a private dom0 set whose xenner is gone and an
 # orphaned tap are removed (-n only lists them); a running domain is left
@@ -13,11 +14,11 @@ need_file "$BUILD/tools/xm/xenner-xm" "make"
 start_dom0
 R=$XENNER_RUNDIR
 truncate -s 1M "$R/d.img"
-"$XENNER" -name victim -kernel "$HK" -m 32 -append secs=120 \
+"$XENNER" -name victim -kernel "$HK" -m 32 -append secs=3600 \
 	-disk "$R/d.img" >"$R/victim.out" 2>&1 &
 victim=$!
 on_exit "kill -KILL $victim"
-"$XENNER" -name survivor -kernel "$HK" -m 32 -append secs=120 \
+"$XENNER" -name survivor -kernel "$HK" -m 32 -append secs=3600 \
 	-console xenconsoled >"$R/survivor.out" 2>&1 &
 survivor=$!
 on_exit "kill -KILL $survivor"
@@ -36,7 +37,7 @@ xenstore-read "/local/domain/$vid/name" >/dev/null 2>&1 || fail "no xenstore tre
 # a private dom0 set whose xenner is gone
 P=$R/sub
 mkdir -p "$P"
-XENNER_RUNDIR=$P "$XENNER" -name lonely -kernel "$HK" -m 32 -append secs=120 \
+XENNER_RUNDIR=$P "$XENNER" -name lonely -kernel "$HK" -m 32 -append secs=3600 \
 	>"$R/lonely.out" 2>&1 &
 lonely=$!
 on_exit "kill -KILL $lonely"

@@ -1,4 +1,6 @@
 #!/bin/bash
+# test-needs: kvm
+# test-svm-smoke
 # Boots every PV test kernel (tests/guests/tk-*) under xenner on /dev/kvm
 # with one set of dom0 services; a kernel's source may ask for xenner
 # options with a line "xenner-args: -smp 2".  tk-crash-* must end with the

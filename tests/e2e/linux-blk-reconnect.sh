@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # A Linux guest's xvda across a reboot, served by the same blkbackd: the
 # guest writes and reboots (xenner exit 2); the next boot, a new domain as
 # xm's on_reboot=restart makes it, finds the data, and blkbackd has let go

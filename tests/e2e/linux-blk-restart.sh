@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # blkbackd killed with SIGKILL and restarted while a Linux guest uses its
 # disk: what the guest fsync'd before is on the image, and the guest's
 # next I/O on the device either works again or fails cleanly (no hang),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # Debian's kernel with xen-blkfront (loaded from the initramfs) on disks
 # served by blkbackd: a raw pattern written to xvda is on the image byte
 # for byte, an ext2 file system made and filled on xvdb is readable on the

@@ -1,4 +1,6 @@
 #!/bin/bash
+# test-needs: kvm
+# test-svm-smoke
 # Boots Debian's stock cloud kernel (scripts/fetch-guest-kernel.sh) as a
 # 64-bit Xen PV guest under xenner with a busybox initramfs
 # (scripts/mkinitramfs.sh) and checks on the PV console (hvc0) that it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # Debian's kernel as an SMP Xen PV guest served by the stock dom0 daemons:
 # two vCPUs online, xenbus connected to the stock xenstored (the guest's
 # own keys visible with xenstore-ls), its console through the stock

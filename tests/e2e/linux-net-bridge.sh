@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # Two Debian-kernel guests whose vifs netbackd puts on one bridge (in a
 # network namespace of the test's own) talk to each other: B pings A, then
 # sends A 8 MB over TCP/IPv4 and 4 MB over TCP/IPv6 (netfront's GSO and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # qcow2 disks through QEMU's qdisk backend: `xenner -disk IMG,format=qcow2`
 # writes backend/qdisk nodes and starts the domain's QEMU (Debian's
 # qemu-system-xen on the shim; dom0's qemu-dm serves only dom0's own

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # Debian's unmodified QEMU (qemu-system-xen) as qemu-dm on the shim: the
 # dom0 one runs under xenner-dom0, and `xenner -vfb vnc=N` starts the
 # domain's own QEMU, whose vfb backend connects to the cloud kernel's
@@ -123,7 +124,7 @@ HK="$BUILD/tests/guests/hk-xm"
 need_file "$HK" "make"
 need_file "$BUILD/tools/xm/xenner-xm" "make"
 display=$(free_display) || skip "no free VNC display in 40..89"
-"$XENNER" -name victim -kernel "$HK" -m 32 -append secs=120 \
+"$XENNER" -name victim -kernel "$HK" -m 32 -append secs=3600 \
 	-vfb "vnc=$display" </dev/null >"$R/victim.out" 2>&1 &
 victim=$!
 on_exit "kill -KILL $victim"

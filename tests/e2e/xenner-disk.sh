@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # xenner -disk writes the vbd nodes as Xen's toolstack does, blkbackd
 # (started by xenner-dom0) picks the device up and waits for the frontend,
 # and the nodes go away with the domain.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # xenner -net writes the vif nodes as Xen's toolstack does, netbackd
 # (started by xenner-dom0, all in a network namespace of the test's own)
 # makes the taps, bridges one, waits for the frontend, and the nodes and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # xenner-stats reads a running domain's counters from the run directory
 # without stopping it, and the files are gone when the domain is.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # xenner-xm console and create -c: this terminal on xenconsoled's pty (a
 # pty made by script(1) here): the guest's output arrives, typed input
 # reaches the guest (hk-xm echoes it), Ctrl-] detaches.
@@ -6,7 +7,7 @@
 . "$(dirname "$0")/xm-lib.sh"
 command -v script >/dev/null || skip "no script(1) (bsdutils)"
 
-"$XM" create "$(write_cfg con "extra = 'secs=120'")" >/dev/null || fail "create"
+"$XM" create "$(write_cfg con "extra = 'secs=3600'")" >/dev/null || fail "create"
 out=$XENNER_RUNDIR/console.out
 { sleep 2; printf 'ping-from-host\r'; sleep 2; printf '\035'; } |
 	timeout 20 script -qfec "'$XM' console con" /dev/null >"$out" 2>&1

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # xenner-xm create/list/pause/unpause/vcpu-list/block-list/shutdown/destroy
 # on a test kernel, end to end through evtchnd, xenstored and xenner's
 # control socket.
@@ -7,7 +8,7 @@
 
 img=$XENNER_RUNDIR/disk.img
 truncate -s 4M "$img"
-cfg=$(write_cfg alpha "vcpus = 2" "extra = 'secs=120'" \
+cfg=$(write_cfg alpha "vcpus = 2" "extra = 'secs=3600'" \
 	"disk = [ 'file:$img,xvda,w' ]")
 
 # -n: the xenner command line the config turns into
@@ -59,7 +60,7 @@ wait_until "[ ! -e '$XENNER_RUNDIR/xm/alpha.monitor' ]" 30 || fail "monitor stat
 [ -e "$XENNER_RUNDIR/vmcore.$id" ] && fail "vmcore left"
 ok "shutdown -w: the guest powered off, on_poweroff=destroy"
 
-"$XM" create "$(write_cfg beta "extra = 'secs=120'")" >/dev/null || fail "create beta"
+"$XM" create "$(write_cfg beta "extra = 'secs=3600'")" >/dev/null || fail "create beta"
 id=$(xm_id beta)
 xpid=$("$XM" list -l beta | sed -n 's/ *(xenner_pid \([0-9]*\))/\1/p')
 [ -n "$xpid" ] || fail "no xenner pid"
@@ -107,7 +108,7 @@ qemu-img create -q -f qcow2 "$q" 8M || fail "qemu-img create"
 for ((display = 40 + $$ % 50, n = 0; n < 50; display = 40 + (display - 39) % 50, n++)); do
 	ss -ltnH "sport = :$((5900 + display))" 2>/dev/null | grep -q . || break
 done
-ecfg=$(write_cfg epsilon "extra = 'secs=120'" \
+ecfg=$(write_cfg epsilon "extra = 'secs=3600'" \
 	"disk = [ 'tap:qcow2:$q,xvda,w', 'format=raw, vdev=xvdb, target=$img' ]" \
 	"vfb = [ 'vnc=1, vnclisten=127.0.0.1, vncdisplay=$display' ]")
 "$XM" create -n "$ecfg" >"$XENNER_RUNDIR/n.out" || fail "create -n epsilon"

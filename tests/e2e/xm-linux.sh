@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-needs: kvm
 # The sample configuration with Debian's kernel: xenner-xm create
 # (kernel, ramdisk from mkinitramfs.sh, 256 MB, 2 vCPUs, a file: disk),
 # list, console (the guest's output, its disk as xvda), shutdown -w (the

@@ -1,11 +1,12 @@
 #!/bin/bash
+# test-needs: kvm
 # The monitor's on_reboot/on_crash actions: xm reboot with
 # on_reboot=restart brings the domain back (a new xenner); a crash with
 # on_crash=preserve keeps its vmcore, listed as crashed until destroyed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xm-lib.sh"
 
-"$XM" create "$(write_cfg rb "extra = 'secs=120'" "on_reboot = 'restart'")" >/dev/null ||
+"$XM" create "$(write_cfg rb "extra = 'secs=3600'" "on_reboot = 'restart'")" >/dev/null ||
 	{ xm_log rb; fail "create rb"; }
 pid1=$("$XM" list -l rb | sed -n 's/ *(xenner_pid \([0-9]*\))/\1/p')
 timeout 30 "$XM" reboot -w rb | grep -q "Domain rb (id .*) rebooted" || fail "reboot -w"
