@@ -167,6 +167,10 @@ void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 	else
 		apic_interrupt(cpu, vec); /* counts; timers raise VIRQ_TIMER */
 
+	if (unlikely(vec == 8)) /* on its own stack (IST2): say where */
+		emu_crash(cpu, "emu: double fault (rip %lx cs %lx rsp %lx cr2 "
+			       "%lx): an exception could not be delivered",
+			  regs->rip, regs->cs, regs->rsp, read_cr2());
 	if ((regs->cs & 3) == 0) {
 		if (vec == 14 && regs->rip == (uint64_t)emu_copy_insn) {
 			regs->rip = (uint64_t)emu_copy_fault;

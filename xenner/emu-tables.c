@@ -52,6 +52,22 @@ uint64_t emu_stack_top(unsigned cpu, bool ist)
 	       16;
 }
 
+/*
+ * A third, small stack per vCPU for double faults, after all the others:
+ * a #DF on a broken stack then still reaches emu, which reports it with
+ * the registers, instead of becoming a triple fault (after which KVM on
+ * VMX/SVM resets the vCPU and nothing shows where it died).
+ */
+_Static_assert(EMU_OFF_STACKS + 3 * EMU_MAX_VCPUS * EMU_STACK_SIZE <=
+		       EMU_OFF_PT,
+	       "emu's stacks");
+
+static uint64_t emu_df_stack_top(unsigned cpu)
+{
+	return EMU_VA + EMU_OFF_STACKS +
+	       (2 * EMU_MAX_VCPUS + cpu + 1) * EMU_STACK_SIZE - 16;
+}
+
 static void *va(struct xenner *x, uint64_t emu_va)
 {
 	return x->emu + (emu_va - EMU_VA);
@@ -71,6 +87,7 @@ static void build_cpu(struct xenner *x, unsigned cpu)
 	struct emu_cpu_head *c = va(x, emu_cpu_va(cpu));
 	uint64_t rsp0 = emu_stack_top(cpu, false);
 	uint64_t ist1 = emu_stack_top(cpu, true);
+	uint64_t ist2 = emu_df_stack_top(cpu);
 	uint16_t iomap = 0x68; /* no I/O permission map */
 
 	gdt[(EMU_CS - EMU_GDT_FIRST_RESERVED) / 8] = gdt_desc(0x00af9b00);
@@ -91,10 +108,12 @@ static void build_cpu(struct xenner *x, unsigned cpu)
 	memset(tss, 0, 0x68);
 	memcpy(tss + 4, &rsp0, 8);
 	memcpy(tss + 0x24, &ist1, 8);
+	memcpy(tss + 0x2c, &ist2, 8);
 	memcpy(tss + 0x66, &iomap, 2);
 
 	*(uint64_t *)va(x, emu_stack_top(cpu, false) + 8) = emu_cpu_va(cpu);
 	*(uint64_t *)va(x, emu_stack_top(cpu, true) + 8) = emu_cpu_va(cpu);
+	*(uint64_t *)va(x, emu_df_stack_top(cpu) + 8) = emu_cpu_va(cpu);
 
 	memset(c, 0, sizeof(*c));
 	c->stack_top = emu_stack_top(cpu, false);
@@ -116,7 +135,8 @@ static void build_idt(struct xenner *x)
 		memset(e, 0, 16);
 		*(uint16_t *)(e + 0) = a;
 		*(uint16_t *)(e + 2) = EMU_CS;
-		e[4] = v >= 32 ? 1 : 0; /* external interrupts on IST1 */
+		/* external interrupts on IST1, double faults on IST2 */
+		e[4] = v >= 32 ? 1 : v == 8 ? 2 : 0;
 		e[5] = type;
 		*(uint16_t *)(e + 6) = a >> 16;
 		*(uint32_t *)(e + 8) = a >> 32;

@@ -27,6 +27,14 @@ static void dump_regs(struct vcpu *v)
 
 	if (ioctl(v->fd, KVM_GET_REGS, &r) || ioctl(v->fd, KVM_GET_SREGS, &s))
 		return;
+	if (r.rip == 0xfff0 && s.cs.selector == 0xf000) {
+		/* VMX/SVM: KVM resets a vCPU that triple-faulted */
+		log_info("vcpu%u: KVM reset it after the triple fault: no "
+			 "registers of the fault are left (emu's double-fault "
+			 "handler did not get to run either)",
+			 v->id);
+		return;
+	}
 	log_info("vcpu%u: rip %llx rsp %llx rax %llx rflags %llx cs %x ss %x "
 		"cr2 %llx cr3 %llx",
 		v->id, r.rip, r.rsp, r.rax, r.rflags, s.cs.selector,

@@ -44,7 +44,8 @@
 #define EMU_OFF_VCPU	EMU_C(0x202000) /* EMU_VCPU_AREA per vCPU */
 #define EMU_OFF_GDT	EMU_C(0x300000) /* EMU_GDT_PAGES per vCPU; TSS in the last */
 #define EMU_OFF_IDT	EMU_C(0x500000) /* one IDT shared by all vCPUs */
-#define EMU_OFF_STACKS	EMU_C(0x520000) /* main + IST stack per vCPU */
+#define EMU_OFF_STACKS	EMU_C(0x520000) /* main + IST stack per vCPU, then
+					 * a #DF stack per vCPU */
 #define EMU_OFF_PT	EMU_C(0x700000) /* emu's page tables, 1 MiB */
 #define EMU_OFF_M2P	EMU_C(0x800000) /* the M2P, 8 bytes per frame */
 #define EMU_SPLIT_END	EMU_C(0x600000) /* mapped with 4K pages below */
