@@ -13,4 +13,5 @@ void stats_print(struct xenner *x, FILE *out)
 		emu_counters_add(&sum, &x->vcpus[i].page->counters);
 	fprintf(out, "xenner: ");
 	emu_counters_print(out, x->domid, &sum);
+	kvm_stats_print(x, out);
 }

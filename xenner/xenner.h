@@ -136,6 +136,8 @@ struct xenner {
 
 /* kvm.c */
 int kvm_open(struct xenner *x);
+/* KVM's own counters of the vCPUs (kvm-stats.c), as "  kvm NAME N" lines */
+void kvm_stats_print(struct xenner *x, FILE *out);
 int kvm_init_vm(struct xenner *x);
 int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa,
 		   uint64_t size, void *host);
