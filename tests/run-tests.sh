@@ -69,6 +69,32 @@ count() { # PASS|FAIL|SKIP, name
 	esac
 }
 
+# Shortly before a test's limit, what still runs and the last lines of the
+# tests' run directories go into its log: a hung test then says where.
+watchdog() { # limit, log
+	dog=""
+	[ "$1" -gt 60 ] || return 0
+	(
+		sleep $(($1 - 20))
+		echo "=== still running after $(($1 - 20)) s:"
+		ps -eo pid,ppid,stat,etime,args --forest | grep -v ' \[' | tail -n 60
+		for f in /dev/shm/xenner-test.*/*.out /dev/shm/xenner-test.*/*.log \
+			/dev/shm/xenner-test.*/console/*.log; do
+			[ -f "$f" ] || continue
+			echo "--- $f"
+			tail -n 15 "$f"
+		done
+	) >>"$2" 2>&1 &
+	dog=$!
+}
+watchdog_stop() {
+	[ -n "$dog" ] || return 0
+	pkill -P "$dog" 2>/dev/null
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+	dog=""
+}
+
 run_one() { # path
 	local t=$1 name log start limit retries l r rc secs
 	name=$(basename "$t")
@@ -84,8 +110,11 @@ run_one() { # path
 		[ -n "$r" ] && retries=$r
 	fi
 	limit=$((limit * SCALE))
-	timeout -k 10 "$limit" "$t" >"$log" 2>&1
+	: >"$log"
+	watchdog "$limit" "$log"
+	timeout -k 10 "$limit" "$t" >>"$log" 2>&1
 	rc=$?
+	watchdog_stop
 	while [ $rc != 0 ] && [ $rc != 77 ] && [ "$retries" -gt 0 ]; do
 		echo "FLAKY $name failed (rc=$rc), trying again; first log:"
 		tail -n 5 "$log" | sed 's/^/    /'

@@ -23,7 +23,7 @@ for k in "$BUILD"/tests/guests/tk-*; do
 	args=$(sed -n 's|.*xenner-args: *\(.*[^ ]\) *\*/.*|\1|p' \
 		"$SRCDIR/tests/guests/$name.c" 2>/dev/null | head -n 1)
 	# shellcheck disable=SC2086 # args are words
-	timeout -k 5 120 "$XENNER" -kernel "$k" -name "$name" -stats $args \
+	timeout -k 5 "$(scaled 120)" "$XENNER" -kernel "$k" -name "$name" -stats $args \
 		>"$out" 2>&1
 	rc=$?
 	case "$name" in

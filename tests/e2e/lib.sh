@@ -10,6 +10,10 @@ DOM0="$SRCDIR/tools/xenner-dom0"
 STANDIN="$BUILD/tests/standin/xenner-standin"
 
 skip() { echo "SKIP $*"; exit 77; }
+
+# A time limit in seconds, stretched by TEST_TIMEOUT_SCALE on slow hosts
+# (the runner sets it in the SVM test VM, where everything is TCG).
+scaled() { echo $(($1 * ${TEST_TIMEOUT_SCALE:-1})); }
 fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok: $*"; }
 
@@ -70,9 +74,10 @@ start_dom0() {
 	"$DOM0" start || { show_logs; fail "xenner-dom0 start"; }
 }
 
-# Polls a shell condition for up to $2 tenths of a second (default 50).
+# Polls a shell condition for up to $2 tenths of a second (default 50;
+# scaled like the time limits).
 wait_until() {
-	local cond=$1 n=${2:-50} i
+	local cond=$1 n=$(scaled "${2:-50}") i
 	for ((i = 0; i < n; i++)); do
 		eval "$cond" && return 0
 		sleep 0.1
@@ -81,6 +86,34 @@ wait_until() {
 }
 
 pid_of_service() { cat "$XENNER_RUNDIR/$1.pid"; }
+
+# Waits up to TENTHS (default 3000) for PATTERN in the output of a guest
+# whose xenner (or the timeout wrapping it) is PID.  Fails at once, with the
+# output's last lines, when xenner ends first, the guest kernel panics or
+# reports a hung task: a dead guest must not cost a test its whole limit.
+wait_guest() { # pid, output file, pattern, [tenths]
+	local pid=$1 out=$2 pat=$3 n i why=""
+	n=$(scaled "${4:-3000}")
+	for ((i = 0; i < n; i++)); do
+		grep -q -- "$pat" "$out" 2>/dev/null && return 0
+		if ! proc_alive "$pid"; then
+			why="xenner ended"
+		elif grep -q "Kernel panic\|blocked for more than" "$out" 2>/dev/null; then
+			why="the guest kernel panicked or hung"
+		fi
+		if [ -n "$why" ]; then
+			sleep 1 # the rest of the guest's last words
+			grep -q -- "$pat" "$out" 2>/dev/null && return 0
+			tail -n 40 "$out"
+			show_logs
+			fail "$why before '$pat' appeared in $(basename "$out")"
+		fi
+		sleep 0.1
+	done
+	tail -n 30 "$out"
+	show_logs
+	fail "no '$pat' in $(basename "$out") within $((n / 10)) s"
+}
 
 # Starts the guest stand-in in the background with a script on stdin.
 # Sets STANDIN_PID and STANDIN_OUT (its stdout; stderr in STANDIN_OUT.err).

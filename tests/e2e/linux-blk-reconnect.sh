@@ -28,7 +28,7 @@ run+=' echo FIRST-BOOT | dd of=/dev/xvda conv=fsync 2>/dev/null;'
 run+=' echo SECOND-DATA | dd of=/dev/xvda bs=4096 seek=1 conv=fsync 2>/dev/null;'
 run+=' reboot -f'
 boot() { # log file
-	timeout -k 5 400 "$XENNER" -name blkrb -kernel "$kernel" -initrd "$initrd" \
+	timeout -k 5 "$(scaled 400)" "$XENNER" -name blkrb -kernel "$kernel" -initrd "$initrd" \
 		-m 256 -disk "$img" -append "console=hvc0 loglevel=4 xenner.run=\"$run\"" \
 		</dev/null >"$1" 2>&1
 }

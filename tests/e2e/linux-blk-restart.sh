@@ -18,12 +18,12 @@ run+=' echo before-restart-data | dd of=/dev/xvda conv=fsync 2>/dev/null && echo
 run+=' sleep 15;'
 run+=' if timeout 60 dd if=/dev/xvda bs=4096 count=1 of=/dev/null 2>/dev/null; then echo XT-IO-AFTER ok; else echo XT-IO-AFTER failed; fi'
 out=$XENNER_RUNDIR/linux.out
-timeout -k 5 500 "$XENNER" -name blkr -kernel "$kernel" -initrd "$initrd" \
+timeout -k 5 "$(scaled 500)" "$XENNER" -name blkr -kernel "$kernel" -initrd "$initrd" \
 	-m 256 -disk "$img" -append "console=hvc0 loglevel=4 xenner.run=\"$run\"" \
 	</dev/null >"$out" 2>&1 &
 pid=$!
 on_exit "kill -9 $pid"
-wait_until "grep -q XT-PHASE1 '$out'" 3000 || { tail -n 30 "$out"; fail "guest never wrote"; }
+wait_guest $pid "$out" XT-PHASE1
 [ "$(head -c 19 "$img")" = before-restart-data ] || fail "fsync'd data not on the image"
 ok "fsync'd data is on the image"
 

@@ -26,7 +26,7 @@ run+=' dd if=/tmp/p of=/dev/xvda bs=4096 seek=1024 conv=fsync 2>/dev/null && ech
 run+=' mke2fs -q /dev/xvdb && mkdir /mnt && mount -t ext2 /dev/xvdb /mnt && cp /tmp/p /mnt/pattern && sync && umount /mnt && echo XT-FS-OK;'
 run+=' head -c 22 /dev/xvdc; echo; echo x | dd of=/dev/xvdc 2>/dev/null || echo XT-RO-REFUSED'
 out=$XENNER_RUNDIR/linux.out
-timeout -k 5 500 "$XENNER" -name blk -kernel "$kernel" -initrd "$initrd" \
+timeout -k 5 "$(scaled 500)" "$XENNER" -name blk -kernel "$kernel" -initrd "$initrd" \
 	-m 256 -disk "$a" -disk "$b" -disk "$c,ro" \
 	-append "console=hvc0 loglevel=4 xenner.run=\"$run\"" </dev/null >"$out" 2>&1
 rc=$?

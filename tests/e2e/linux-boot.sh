@@ -10,7 +10,7 @@
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
 need_linux_guest
-BOOT_TIMEOUT=${LINUX_BOOT_TIMEOUT:-240}
+BOOT_TIMEOUT=${LINUX_BOOT_TIMEOUT:-$(scaled 400)}
 
 new_rundir
 initrd=$XENNER_RUNDIR/initrd.gz

@@ -43,7 +43,7 @@ run_b+=' i=0; until nc 10.78.0.2 5000 < /tmp/out; do sleep 1; i=$((i+1)); [ $i -
 run_b+=' head -c 4194304 /tmp/out > /tmp/out6; echo XT-B-SENT6 $(md5sum < /tmp/out6);'
 run_b+=' i=0; until nc fd78::2 5006 < /tmp/out6; do sleep 1; i=$((i+1)); [ $i -lt 30 ] || break; done'
 guest() { # name mac script
-	nsx timeout -k 5 500 "$XENNER" -name "$1" -kernel "$kernel" -initrd "$initrd" \
+	nsx timeout -k 5 "$(scaled 500)" "$XENNER" -name "$1" -kernel "$kernel" -initrd "$initrd" \
 		-m 256 -net "tap,mac=$2,bridge=xbr0" \
 		-append "console=hvc0 loglevel=4 xenner.run=\"$3\"" \
 		</dev/null >"$XENNER_RUNDIR/$1.out" 2>&1

@@ -34,7 +34,7 @@ run+=' dd if=/dev/xvda bs=4096 skip=1024 count=1 2>/dev/null | head -n 1;'
 run+=' mke2fs -q /dev/xvdb && mkdir /mnt && mount -t ext2 /dev/xvdb /mnt && cp /tmp/p /mnt/pattern && sync && umount /mnt && echo XT-FS-OK;'
 run+=' echo XT-RAWDISK | dd of=/dev/xvdc conv=fsync 2>/dev/null && echo XT-C-OK'
 out=$R/linux.out
-timeout -k 5 500 "$XENNER" -name qdisk -kernel "$kernel" -initrd "$initrd" \
+timeout -k 5 "$(scaled 500)" "$XENNER" -name qdisk -kernel "$kernel" -initrd "$initrd" \
 	-m 256 -disk "$a,format=qcow2" -disk "$b,vdev=xvdb,format=qcow2" \
 	-disk "$c,format=raw" \
 	-append "console=hvc0 loglevel=4 xenner.run=\"$run\"" </dev/null >"$out" 2>&1 &
@@ -92,7 +92,7 @@ HK="$BUILD/tests/guests/hk-xm"
 need_file "$HK" "make"
 solo=$(mktemp -d /dev/shm/xenner-test.XXXXXX)
 on_exit "rm -rf '$solo'"
-XENNER_RUNDIR=$solo timeout -k 5 60 "$XENNER" -name solo -kernel "$HK" -m 32 \
+XENNER_RUNDIR=$solo timeout -k 5 "$(scaled 60)" "$XENNER" -name solo -kernel "$HK" -m 32 \
 	-append secs=1 -disk "$a,format=qcow2" </dev/null >"$R/solo.out" 2>&1
 rc=$?
 [ $rc = 0 ] || { cat "$R/solo.out"; fail "lone xenner with a qcow2 disk: exit $rc"; }
@@ -103,7 +103,7 @@ ok "a lone xenner's private dom0 set starts the domain's QEMU for qcow2"
 # An image QEMU cannot open is an error at start, not a hung guest.
 qemu-img create -q -f qcow2 "$R/bad.qcow2" 1M
 dd if=/dev/zero of="$R/bad.qcow2" bs=1 seek=8 count=64 conv=notrunc 2>/dev/null
-timeout -k 5 60 "$XENNER" -name bad -kernel "$HK" -m 32 -append secs=30 \
+timeout -k 5 "$(scaled 60)" "$XENNER" -name bad -kernel "$HK" -m 32 -append secs=30 \
 	-disk "$R/bad.qcow2,format=qcow2" </dev/null >"$R/bad.out" 2>&1
 rc=$?
 [ $rc = 1 ] || { cat "$R/bad.out"; fail "corrupt qcow2: exit $rc, expected 1"; }

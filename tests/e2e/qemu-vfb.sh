@@ -54,7 +54,7 @@ run+=' i=0; while [ $i -lt 30 ]; do echo XENNER PV FRAMEBUFFER LINE $i > /dev/tt
 run+=' echo XT-WRITTEN; read -r a'
 out=$R/linux.out
 mkfifo "$R/in"
-timeout -k 5 500 "$XENNER" -name vfb -kernel "$kernel" -initrd "$initrd" \
+timeout -k 5 "$(scaled 500)" "$XENNER" -name vfb -kernel "$kernel" -initrd "$initrd" \
 	-m 256 -vfb "vnc=$display" \
 	-append "console=hvc0 loglevel=4 xenner.run=\"$run\"" <"$R/in" >"$out" 2>&1 &
 xpid=$!
@@ -63,8 +63,7 @@ exec 3>"$R/in"
 on_exit "exec 3>&-"
 show() { tail -n 30 "$out"; show_logs; }
 
-wait_until "grep -q 'framebuffer on VNC' '$out'" 300 ||
-	{ show; fail "xenner did not start the device model"; }
+wait_guest $xpid "$out" 'framebuffer on VNC' 300
 domid=$(sed -n 's/.*domain \([0-9]*\): framebuffer on VNC.*/\1/p' "$out")
 dmpid=$(cat "$R/qemu-dm-$domid.pid") || fail "no qemu-dm-$domid.pid"
 proc_alive "$dmpid" || { show; fail "qemu-dm-$domid does not run"; }
@@ -81,7 +80,7 @@ done
 [ "$(xenstore-read "$be/vncdisplay")" = "$display" ] || fail "vncdisplay"
 xenstore-read "/local/domain/0/backend/vkbd/$domid/0/frontend" >/dev/null ||
 	fail "no vkbd backend"
-wait_until "grep -q XT-CLEARED '$out'" 3000 || { show; fail "guest never cleared tty1"; }
+wait_guest $xpid "$out" XT-CLEARED
 grep -q '^0 xen' "$out" || { show; fail "/proc/fb has no xen framebuffer"; }
 [ "$(xenstore-read "$be/state")" = 4 ] && [ "$(xenstore-read "$fe/state")" = 4 ] ||
 	{ xenstore-ls "$be"; xenstore-ls "$fe"; show; fail "vfb not connected"; }
@@ -104,7 +103,7 @@ snap_until() { # what, condition
 snap_until blank '[ "$fg" = 0 ]' || fail "screen not blank after the guest cleared it"
 ok "screenshot of the cleared screen is uniform ($size)"
 echo go >&3
-wait_until "grep -q XT-WRITTEN '$out'" 600 || { show; fail "guest did not write tty1"; }
+wait_guest $xpid "$out" XT-WRITTEN 600
 snap_until text '[ "$colours" -ge 2 ] && [ "$fg" -ge 5000 ]' ||
 	fail "the guest's text is not on the screen"
 ok "screenshot shows the guest's text: $fg pixels in $colours colours"
