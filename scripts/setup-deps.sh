@@ -1,10 +1,13 @@
 #!/bin/sh
-# Installs the Debian 12 packages xenner needs to build, test and run.
+# Installs the Debian 12 packages xenner needs to build, test and run
+# (qemu-system-x86 for the SVM test VM, scripts/svm-vm; qemu-utils for the
+# qcow2 tests), then fetches the guest kernel and the SVM VM's kernel.
 # Idempotent: does nothing (and needs no network) when all are present.
 set -eu
 
 PKGS="build-essential pkg-config git
 xen-utils-4.17 xenstore-utils libxen-dev qemu-system-xen
+qemu-system-x86 qemu-utils
 libevent-dev libaio-dev uuid-dev libcmocka-dev libnl-route-3-dev
 zlib1g-dev liblzma-dev liblz4-dev libzstd-dev
 busybox-static cpio binutils gdb mandoc procps psmisc iproute2
@@ -19,8 +22,12 @@ for p in $PKGS; do
 done
 
 here=$(dirname "$0")
+fetch_kernels() {
+	"$here/fetch-guest-kernel.sh" && "$here/svm-vm" --setup
+}
 if [ -z "$missing" ]; then
-	exec "$here/fetch-guest-kernel.sh"
+	fetch_kernels
+	exit
 fi
 if [ "$(id -u)" != 0 ]; then
 	echo "setup-deps: missing packages:$missing (run as root to install)" >&2
@@ -31,4 +38,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
-exec "$here/fetch-guest-kernel.sh"
+fetch_kernels

@@ -11,7 +11,7 @@ start_dom0
 img=$XENNER_RUNDIR/disk.img
 truncate -s 8M "$img"
 
-"$XENNER" -name disky -kernel "$BUILD/tests/guests/hk-idle" \
+"$XENNER" -name disky -kernel "$BUILD/tests/guests/hk-xm" -append secs=3600 \
 	-disk "$img" -disk "$img,vdev=xvdc,ro" >"$XENNER_RUNDIR/x.out" 2>&1 &
 pid=$!
 on_exit "kill -KILL $pid"
@@ -30,6 +30,7 @@ wait_until "[ \"\$(xenstore-read $be/51712/state 2>/dev/null)\" = 2 ]" 100 ||
 [ "$(xenstore-read $be/51744/info)" = 4 ] || fail "read-only info flag"
 ok "vbd nodes written, blkbackd waits for the frontend"
 
+kill -TERM "$pid" # xenner asks the guest to power off
 wait "$pid" || fail "xenner exit status $?"
 xenstore-read $be/51712/params >/dev/null 2>&1 && fail "backend nodes left"
 ok "nodes removed with the domain"

@@ -26,7 +26,7 @@ export XENNER_BLKBACKD=none
 on_exit "'$DOM0' stop"
 nsx "$DOM0" start || { show_logs; fail "xenner-dom0 start"; }
 
-"$XENNER" -name netty -kernel "$BUILD/tests/guests/hk-idle" \
+"$XENNER" -name netty -kernel "$BUILD/tests/guests/hk-xm" -append secs=3600 \
 	-net tap -net tap,mac=00:16:3e:12:34:56,bridge=xbr0 \
 	>"$XENNER_RUNDIR/x.out" 2>&1 &
 pid=$!
@@ -49,6 +49,7 @@ nsx ip link show vif1.0 >/dev/null || fail "no tap vif1.0"
 nsx ip link show vif1.1 | grep -q "master xbr0" || fail "vif1.1 not on xbr0"
 ok "vif nodes written, netbackd made the taps and waits for the frontend"
 
+kill -TERM "$pid" # xenner asks the guest to power off
 wait "$pid" || fail "xenner exit status $?"
 xenstore-read $be/0/mac >/dev/null 2>&1 && fail "backend nodes left"
 wait_until "! nsx ip link show vif1.1 >/dev/null 2>&1" 50 || fail "tap left"

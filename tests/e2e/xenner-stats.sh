@@ -9,7 +9,7 @@ STATS="$BUILD/tools/xenner-stats"
 need_file "$STATS" "make"
 start_dom0
 
-"$XENNER" -name idler -kernel "$BUILD/tests/guests/hk-idle" \
+"$XENNER" -name idler -kernel "$BUILD/tests/guests/hk-xm" -append secs=3600 \
 	>"$XENNER_RUNDIR/idler.out" 2>&1 &
 pid=$!
 on_exit "kill -KILL $pid"
@@ -30,6 +30,7 @@ wait_until "'$STATS' -d $id | grep -Eq 'VIRQ_TIMER raised +[1-9]'" 100 ||
 "$STATS" -x 2>/dev/null; [ $? = 2 ] || fail "bad option not refused"
 ok "counters of a running domain"
 
+kill -TERM "$pid" # xenner asks the guest to power off
 wait "$pid" || fail "idler exit status $?"
 [ -e "$XENNER_RUNDIR/emu.$id" ] && fail "emu.$id left behind"
 "$STATS" | grep -q '^idler ' && fail "finished domain still listed"
