@@ -116,10 +116,14 @@ grep -q -- "-disk $q,vdev=xvda,format=qcow2 -disk $img,vdev=xvdb -vfb vnc=$displ
 	"$XENNER_RUNDIR/n.out" || { cat "$XENNER_RUNDIR/n.out"; fail "create -n args"; }
 "$XM" create "$ecfg" >/dev/null || { xm_log epsilon; fail "create epsilon"; }
 id=$(xm_id epsilon)
-"$XM" block-list epsilon >"$XENNER_RUNDIR/bl.out"
-grep -q "^51712 .*/local/domain/0/backend/qdisk/$id/51712/$" "$XENNER_RUNDIR/bl.out" &&
-	grep -q "^51728 .*/local/domain/0/backend/vbd/$id/51728/$" "$XENNER_RUNDIR/bl.out" ||
-	{ cat "$XENNER_RUNDIR/bl.out"; fail "block-list epsilon"; }
+# (xm create returns when the domain exists; its QEMU may still be
+# starting, and the disks' nodes come after it)
+bl_ok() {
+	"$XM" block-list epsilon >"$XENNER_RUNDIR/bl.out"
+	grep -q "^51712 .*/local/domain/0/backend/qdisk/$id/51712/$" "$XENNER_RUNDIR/bl.out" &&
+		grep -q "^51728 .*/local/domain/0/backend/vbd/$id/51728/$" "$XENNER_RUNDIR/bl.out"
+}
+wait_until bl_ok 100 || { cat "$XENNER_RUNDIR/bl.out"; fail "block-list epsilon"; }
 wait_until "[ \"\$(xenstore-read /local/domain/0/backend/qdisk/$id/51712/state)\" = 2 ]" 100 ||
 	{ xm_log epsilon; fail "QEMU did not take the qcow2 disk"; }
 [ "$(xenstore-read "/local/domain/0/backend/vfb/$id/0/vncdisplay")" = "$display" ] ||

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <xenstore.h>
 
 #include "xenner/rundir.h"
 #include "xenner/vmcore.h"
@@ -215,10 +218,31 @@ static void mlog(const char *fmt, ...)
 	fflush(mon_log);
 }
 
-/* The domain xenner registered under our name, or -1 once it exited. */
+/* Has xenner written the domain's xenstore tree (devices included)? */
+static bool introduced(int domid)
+{
+	struct xs_handle *h = xs_open(0);
+	char path[64];
+	unsigned len;
+	void *v;
+
+	if (!h)
+		return false;
+	snprintf(path, sizeof(path), "/local/domain/%d/name", domid);
+	v = xs_read(h, XBT_NULL, path, &len);
+	free(v);
+	xs_close(h);
+	return v != NULL;
+}
+
+/*
+ * The domain xenner registered under our name, once it is introduced to
+ * xenstore with its devices (as xl create returns with the domain set
+ * up), or -1 once xenner exited.
+ */
 static int find_domid(const char *name, pid_t pid)
 {
-	for (int i = 0; i < 600; i++) {
+	for (int i = 0; i < 2400; i++) {
 		struct evtchn_client c;
 		struct evtchnd_dominfo info;
 		int rc = -1;
@@ -235,7 +259,7 @@ static int find_domid(const char *name, pid_t pid)
 			}
 			evtchn_client_close(&c);
 		}
-		if (rc > 0)
+		if (rc > 0 && introduced(rc))
 			return rc;
 		siginfo_t si = {0};
 
