@@ -101,10 +101,16 @@ build_static() {
 			"scripts/setup-bench-deps.sh)"
 }
 
-# make_initrd OUTPUT PROGRAM...: scripts/mkinitramfs.sh's initramfs with
-# the programs added in /bin.
+# make_initrd [-t TREE] OUTPUT PROGRAM...: scripts/mkinitramfs.sh's
+# initramfs with the programs added in /bin (and TREE's files, if given,
+# at their paths).
 make_initrd() {
-	local out=$1 p
+	local tree="" out p
+	if [ "$1" = -t ]; then
+		tree=$2
+		shift 2
+	fi
+	out=$1
 	shift
 	"$SRCDIR/scripts/mkinitramfs.sh" "$tmp/base.gz" >/dev/null ||
 		die "mkinitramfs.sh failed"
@@ -114,9 +120,20 @@ make_initrd() {
 	for p in "$@"; do
 		cp "$p" "$tmp/extra/bin/" || die "cp $p"
 	done
+	[ -z "$tree" ] || cp -a "$tree/." "$tmp/extra/" || die "cp $tree"
 	(cd "$tmp/extra" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 		gzip -9 >"$tmp/extra.gz" || die "cpio"
 	cat "$tmp/base.gz" "$tmp/extra.gz" >"$out"
+}
+
+# add_dynamic TREE BINARY: BINARY and the shared libraries it loads, at
+# their paths under TREE (for a busybox initramfs, which has no libc).
+add_dynamic() {
+	local f
+	for f in "$2" $(ldd "$2" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		mkdir -p "$1$(dirname "$f")" && cp -L "$f" "$1$f" ||
+			die "cannot copy $f"
+	done
 }
 
 # Results: R[setup.key]; boot() fills R[NAME.init], R[NAME.off] (ms; ""
@@ -213,8 +230,26 @@ ratio() {
 counters() { # log -> "key<TAB>value" lines of xenner's -stats
 	sed -n 's/^  *\(.*[^ ]\)  *\([0-9][0-9]*\)$/\1\t\2/p' "$1"
 }
+# per_op_header FIRST [WIDTH]: the header of a table of per_op rows.
+per_op_header() {
+	local w=${2:-62} dashes
+	dashes=$(printf '%*s' "$((w + 2))" '' | tr ' ' -)
+	printf "| %-14s | %10s | %9s | %9s | %9s | %-*s |\n" "$1" "entries" \
+		"exits" "KVM exits" "us/entry" "$w" "largest contributors"
+	echo "|----------------|-----------:|----------:|----------:|----------:|$dashes|"
+}
+# per_op_note: what the columns count.
+per_op_note() {
+	echo "(entries = entries into emu; exits = emu's requests to xenner's" \
+		"userspace: console, events, page-table walks; KVM exits = KVM's" \
+		"own VM exits, from its per-vCPU statistics, with the largest" \
+		"reasons after \"KVM:\")"
+}
+
 # per_op LABEL OPS NS_PER_OP BASE.cnt TEST.cnt [WIDTH]: one row of the
-# table; WIDTH of the last column [62]
+# table; WIDTH of the last column [62].  KVM's own exits (xenner -stats
+# "kvm exits") are a column of their own, with their largest reasons
+# after emu's contributors.
 per_op() {
 	awk -F'\t' -v ops="$2" -v label="$1" -v ns="$3" -v w="${6:-62}" '
 	FILENAME == ARGV[1] { base[$1] = $2; next }
@@ -222,17 +257,25 @@ per_op() {
 		d = ($2 - base[$1]) / ops
 		if ($1 == "emu entries") ent = d
 		else if ($1 ~ /^exit /) ex += d
+		else if ($1 == "kvm exits") { kx = d; have_kvm = 1 }
+		else if ($1 ~ /^kvm .*_exits$/) {
+			m++; kk[m] = $1; kv[m] = d
+		}
 		else if ($1 ~ /^(hypercall |exception |syscall bounces$|interrupts$)/) {
 			n++; k[n] = $1; v[n] = d
 		}
 	}
-	END {
-		for (i = 1; i <= n; i++)          # sort by value, descending
+	function sort(kk, vv, n,   i, j, x) {
+		for (i = 1; i <= n; i++)
 			for (j = i + 1; j <= n; j++)
-				if (v[j] > v[i]) {
-					x = v[i]; v[i] = v[j]; v[j] = x
-					x = k[i]; k[i] = k[j]; k[j] = x
+				if (vv[j] > vv[i]) {
+					x = vv[i]; vv[i] = vv[j]; vv[j] = x
+					x = kk[i]; kk[i] = kk[j]; kk[j] = x
 				}
+	}
+	function num(x) { return sprintf(x >= 100 ? "%.0f" : "%.2f", x) }
+	END {
+		sort(k, v, n)
 		s = ""
 		for (i = 1; i <= n && i <= 4; i++) {
 			if (v[i] < 0.005) break
@@ -241,14 +284,22 @@ per_op() {
 			sub(/^exception 13$/, "#GP", name)
 			sub(/^exception 6$/, "#UD", name)
 			sub(/^syscall bounces$/, "syscall", name)
-			s = s (s == "" ? "" : ", ") \
-			    sprintf(v[i] >= 100 ? "%s %.0f" : "%s %.2f", name, v[i])
+			s = s (s == "" ? "" : ", ") name " " num(v[i])
 		}
+		sort(kk, kv, m)
+		t = ""
+		for (i = 1; i <= m && i <= 2; i++) {
+			if (kv[i] < 0.005) break
+			name = kk[i]; sub(/^kvm /, "", name); sub(/_exits$/, "", name)
+			t = t (t == "" ? "" : ", ") name " " num(kv[i])
+		}
+		if (t != "") s = s "; KVM: " t
 		if (ent < 0.005 && ent > -0.005) ent = 0
 		if (ex < 0.0005 && ex > -0.0005) ex = 0
+		if (kx < 0.005 && kx > -0.005) kx = 0
 		upe = (ns != "" && ent >= 0.5) ? sprintf("%.0f", ns / ent / 1000) : "-"
-		printf("| %-14s | %10s | %9s | %9s | %-*s |\n", label,
-		       sprintf(ent >= 100 ? "%.0f" : "%.2f", ent),
-		       sprintf(ex >= 100 ? "%.0f" : "%.3f", ex), upe, w, s)
+		printf("| %-14s | %10s | %9s | %9s | %9s | %-*s |\n", label,
+		       num(ent), sprintf(ex >= 100 ? "%.0f" : "%.3f", ex),
+		       have_kvm ? num(kx) : "-", upe, w, s)
 	}' "$4" "$5"
 }

@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="qemu-system-x86 qemu-system-data libc6-dev gcc busybox-static cpio
-gzip coreutils procps"
+gzip coreutils procps xz-utils"
 
 missing=""
 for p in $PKGS; do
