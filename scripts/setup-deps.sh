@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian 12 packages xenner needs to build, test and run
 # (qemu-system-x86 for the SVM test VM, scripts/svm-vm; qemu-utils for the
-# qcow2 tests), then fetches the guest kernel and the SVM VM's kernel.
+# qcow2 tests; the compressors and fdisk's sfdisk for the compressed-kernel
+# and pygrub disk-image tests), then fetches the guest kernel and the SVM
+# VM's kernel.
 # Idempotent: does nothing (and needs no network) when all are present.
 set -eu
 
@@ -9,9 +11,9 @@ PKGS="build-essential pkg-config git
 xen-utils-4.17 xenstore-utils libxen-dev qemu-system-xen
 qemu-system-x86 qemu-utils
 libevent-dev libaio-dev uuid-dev libcmocka-dev libnl-route-3-dev
-zlib1g-dev liblzma-dev liblz4-dev libzstd-dev
+zlib1g-dev libbz2-dev liblzma-dev liblz4-dev libzstd-dev
 busybox-static cpio binutils gdb mandoc procps psmisc iproute2
-e2fsprogs python3 bsdutils"
+e2fsprogs python3 bsdutils fdisk gzip bzip2 xz-utils lz4 zstd"
 
 missing=""
 for p in $PKGS; do

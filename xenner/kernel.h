@@ -12,6 +12,12 @@
 #include <stdint.h>
 
 #define KERNEL_UNSET UINT64_MAX
+/*
+ * The most a kernel file may hold or decompress to, as in Xen's domain
+ * builder (1 GiB): a compression bomb fails here instead of exhausting
+ * the host's memory.
+ */
+#define KERNEL_MAX_SIZE (1ULL << 30)
 
 struct pv_kernel {
 	uint8_t *elf;	 /* the whole ELF file, malloc'ed */
@@ -41,9 +47,10 @@ struct pv_kernel {
 };
 
 /*
- * Reads path, extracts the ELF from a bzImage (gzip, xz, lz4 or zstd
- * payload), parses the Xen notes and checks that this is a PV kernel we
- * can boot.  On failure returns -errno and writes the reason to err.
+ * Reads path; decompresses a compressed kernel (gzip, bzip2, xz, lzma,
+ * lz4, zstd) and extracts the ELF from a bzImage, as Xen's domain builder
+ * does; parses the Xen notes and checks that this is a PV kernel we can
+ * boot.  On failure returns -errno and writes the reason to err.
  */
 int pv_kernel_open(struct pv_kernel *k, const char *path, char *err,
 		   size_t errlen);
@@ -58,8 +65,18 @@ int pv_kernel_copy(const struct pv_kernel *k, uint8_t *dst, size_t dst_size);
 /* Internal steps, exposed for tests. */
 int bzimage_extract(const uint8_t *img, size_t size, uint8_t **out,
 		    size_t *out_size, char *err, size_t errlen);
-int decompress_any(const uint8_t *in, size_t in_size, size_t out_size,
-		   uint8_t **out, char *err, size_t errlen);
+/* The compression format data starts with ("gzip", ...), or NULL. */
+const char *compression_name(const uint8_t *in, size_t n);
+/* A bzImage payload: it must decompress to exactly size bytes. */
+int decompress_payload(const uint8_t *in, size_t in_size, size_t size,
+		       uint8_t **out, char *err, size_t errlen);
+/*
+ * A whole compressed kernel: at most max bytes (-EFBIG beyond), which must
+ * start like an ELF file or a bzImage.
+ */
+int decompress_kernel(const uint8_t *in, size_t in_size, size_t max,
+		      uint8_t **out, size_t *out_size, char *err,
+		      size_t errlen);
 int pv_kernel_parse_elf(struct pv_kernel *k, char *err, size_t errlen);
 
 #endif

@@ -16,7 +16,6 @@
 #define HDR_VERSION     0x206
 #define PAYLOAD_OFFSET  0x248
 #define PAYLOAD_LENGTH  0x24c
-#define MAX_KERNEL_SIZE (512u << 20)
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -31,7 +30,9 @@ int bzimage_extract(const uint8_t *img, size_t size, uint8_t **out,
 	uint16_t version;
 
 	if (size < PAYLOAD_LENGTH + 4 || memcmp(img + HDR_MAGIC, "HdrS", 4)) {
-		snprintf(err, errlen, "neither an ELF file nor a bzImage");
+		snprintf(err, errlen,
+			 "neither an ELF file nor a bzImage, plain or "
+			 "compressed (gzip, bzip2, xz, lzma, lz4, zstd)");
 		return -ENOEXEC;
 	}
 	version = img[HDR_VERSION] | img[HDR_VERSION + 1] << 8;
@@ -50,12 +51,13 @@ int bzimage_extract(const uint8_t *img, size_t size, uint8_t **out,
 		return -ENOEXEC;
 	}
 	raw_size = le32(img + off + len - 4);
-	if (raw_size == 0 || raw_size > MAX_KERNEL_SIZE) {
+	if (raw_size == 0 || raw_size > KERNEL_MAX_SIZE) {
 		snprintf(err, errlen, "bzImage payload claims %u bytes",
 			 raw_size);
 		return -ENOEXEC;
 	}
 	*out_size = raw_size;
 	/* The size trailer is not part of the compressed stream. */
-	return decompress_any(img + off, len - 4, raw_size, out, err, errlen);
+	return decompress_payload(img + off, len - 4, raw_size, out, err,
+				  errlen);
 }

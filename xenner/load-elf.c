@@ -278,6 +278,10 @@ static int read_file(const char *path, uint8_t **buf, size_t *size)
 		close(fd);
 		return -EINVAL;
 	}
+	if ((uint64_t)st.st_size > KERNEL_MAX_SIZE) {
+		close(fd);
+		return -EFBIG;
+	}
 	*buf = malloc(st.st_size);
 	if (!*buf) {
 		close(fd);
@@ -291,6 +295,28 @@ static int read_file(const char *path, uint8_t **buf, size_t *size)
 	}
 	*size = st.st_size;
 	return 0;
+}
+
+/* A compressed kernel holds an ELF file or (rarely) a bzImage. */
+static int open_compressed(struct pv_kernel *k, uint8_t *file, size_t size,
+			   char *err, size_t errlen)
+{
+	uint8_t *raw;
+	size_t raw_size;
+	int rc;
+
+	rc = decompress_kernel(file, size, KERNEL_MAX_SIZE, &raw, &raw_size,
+			       err, errlen);
+	if (rc)
+		return rc;
+	if (raw_size >= SELFMAG && !memcmp(raw, ELFMAG, SELFMAG)) {
+		k->elf = raw;
+		k->elf_size = raw_size;
+		return 0;
+	}
+	rc = bzimage_extract(raw, raw_size, &k->elf, &k->elf_size, err, errlen);
+	free(raw);
+	return rc;
 }
 
 int pv_kernel_open(struct pv_kernel *k, const char *path, char *err,
@@ -307,13 +333,19 @@ int pv_kernel_open(struct pv_kernel *k, const char *path, char *err,
 	rc = read_file(path, &file, &size);
 	if (rc) {
 		snprintf(err, errlen, "cannot read %s: %s", path,
-			 rc == -EINVAL ? "not a regular non-empty file"
-				       : strerror(-rc));
+			 rc == -EINVAL	? "not a regular non-empty file"
+			 : rc == -EFBIG ? "larger than 1 GiB"
+					: strerror(-rc));
 		return rc;
 	}
 	if (size >= SELFMAG && !memcmp(file, ELFMAG, SELFMAG)) {
 		k->elf = file;
 		k->elf_size = size;
+	} else if (compression_name(file, size)) {
+		rc = open_compressed(k, file, size, err, errlen);
+		free(file);
+		if (rc)
+			return rc;
 	} else {
 		rc = bzimage_extract(file, size, &k->elf, &k->elf_size, err,
 				     errlen);

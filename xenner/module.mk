@@ -3,7 +3,7 @@
 XENNER_LOADER_SRCS := xenner/decompress.c xenner/load-bzimage.c xenner/load-elf.c
 XENNER_LOADER_OBJS := $(XENNER_LOADER_SRCS:%.c=$(BUILD)/%.o)
 XENNER_LOADER_LIB := $(BUILD)/xenner/libxenner-loader.a
-XENNER_LOADER_LDLIBS := -lz -llzma -llz4 -lzstd
+XENNER_LOADER_LDLIBS := -lz -lbz2 -llzma -llz4 -lzstd
 XENNER_SRCS := $(filter-out $(XENNER_LOADER_SRCS),$(wildcard xenner/*.c))
 XENNER_OBJS := $(XENNER_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/xenner/emu-blob.o
 XENNER_BIN := $(BUILD)/xenner/xenner
@@ -23,11 +23,18 @@ $(BUILD)/tests/unit/test-kernel-loader: $(BUILD)/tests/unit/test-kernel-loader.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XENNER_LOADER_LDLIBS) -lcmocka
 
-$(BUILD)/tests/unit/test-kernel-loader.o: CFLAGS += -Ixenner
+$(BUILD)/tests/unit/test-kernel-compress: $(BUILD)/tests/unit/test-kernel-compress.o \
+		$(XENNER_LOADER_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XENNER_LOADER_LDLIBS) -lcmocka
+
+$(BUILD)/tests/unit/test-kernel-loader.o \
+$(BUILD)/tests/unit/test-kernel-compress.o: CFLAGS += -Ixenner
 
 LIBS += $(XENNER_LOADER_LIB)
 BINS += $(XENNER_BIN)
-TEST_BINS += $(BUILD)/tests/unit/test-kernel-loader
+TEST_BINS += $(BUILD)/tests/unit/test-kernel-loader \
+	$(BUILD)/tests/unit/test-kernel-compress
 
 # Xen's public headers default to an ancient interface version.
 $(XENNER_SRCS:%.c=$(BUILD)/%.o): CFLAGS += -D__XEN_INTERFACE_VERSION__=0x00040e00

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The PV kernel loader: Xen notes from a synthetic ELF, each supported
- * compression inside a synthetic bzImage, clear errors for what is not a
+ * compression inside a synthetic bzImage (whole compressed kernels are
+ * test-kernel-compress.c's), clear errors for what is not a
  * PV kernel, and Debian's cloud kernel when it is in the cache.
  */
 #include <elf.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bzlib.h>
 #include <cmocka.h>
 #include <lz4.h>
 #include <lzma.h>
@@ -165,6 +167,33 @@ static size_t do_xz(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 	return pos;
 }
 
+static size_t do_bzip2(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	unsigned len = cap;
+
+	assert_int_equal(BZ2_bzBuffToBuffCompress((char *)out, &len, (char *)in,
+						  n, 9, 0, 0),
+			 BZ_OK);
+	return len;
+}
+
+/* Linux's lzma payloads are in the "alone" format. */
+static size_t do_lzma(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	lzma_stream ls = LZMA_STREAM_INIT;
+	lzma_options_lzma opt;
+
+	assert_false(lzma_lzma_preset(&opt, 6));
+	assert_int_equal(lzma_alone_encoder(&ls, &opt), LZMA_OK);
+	ls.next_in = in;
+	ls.avail_in = n;
+	ls.next_out = out;
+	ls.avail_out = cap;
+	assert_int_equal(lzma_code(&ls, LZMA_FINISH), LZMA_STREAM_END);
+	lzma_end(&ls);
+	return ls.total_out;
+}
+
 static size_t do_lz4(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 {
 	uint32_t magic = 0x184c2102, len;
@@ -233,6 +262,8 @@ static void bzimage_roundtrip(compress_fn fn)
 
 static void test_bz_gzip(void **s) { (void)s; bzimage_roundtrip(do_gzip); }
 static void test_bz_xz(void **s) { (void)s; bzimage_roundtrip(do_xz); }
+static void test_bz_bzip2(void **s) { (void)s; bzimage_roundtrip(do_bzip2); }
+static void test_bz_lzma(void **s) { (void)s; bzimage_roundtrip(do_lzma); }
 static void test_bz_lz4(void **s) { (void)s; bzimage_roundtrip(do_lz4); }
 static void test_bz_zstd(void **s) { (void)s; bzimage_roundtrip(do_zstd); }
 
@@ -242,11 +273,13 @@ static void test_unsupported_compression(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(decompress_any((const uint8_t *)"BZh91AY", 7, 100,
-					&out, err, sizeof(err)), -ENOTSUP);
-	assert_non_null(strstr(err, "bzip2"));
-	assert_int_equal(decompress_any((const uint8_t *)"\x00\x01", 2, 100,
-					&out, err, sizeof(err)), -EINVAL);
+	assert_int_equal(decompress_payload((const uint8_t *)"\x89LZO\0\r\n", 7,
+					    100, &out, err, sizeof(err)),
+			 -ENOTSUP);
+	assert_non_null(strstr(err, "lzo-compressed kernels are not"));
+	assert_int_equal(decompress_payload((const uint8_t *)"\x00\x01", 2, 100,
+					    &out, err, sizeof(err)),
+			 -EINVAL);
 	assert_null(out);
 }
 
@@ -305,6 +338,8 @@ int main(void)
 		cmocka_unit_test(test_corrupt_phdrs),
 		cmocka_unit_test(test_bz_gzip),
 		cmocka_unit_test(test_bz_xz),
+		cmocka_unit_test(test_bz_bzip2),
+		cmocka_unit_test(test_bz_lzma),
 		cmocka_unit_test(test_bz_lz4),
 		cmocka_unit_test(test_bz_zstd),
 		cmocka_unit_test(test_unsupported_compression),
