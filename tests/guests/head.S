@@ -5,6 +5,11 @@
  */
 #include <xen/elfnote.h>
 
+/* Linux's place; tk-low-* kernels are linked in the lower half instead */
+#ifndef TK_VIRT_BASE
+#define TK_VIRT_BASE 0xffffffff80000000
+#endif
+
 .macro NOTE type, desc_start, desc_end
 	.balign 4
 	.long 4
@@ -31,7 +36,7 @@
 	STRNOTE XEN_ELFNOTE_XEN_VERSION, "xen-3.0"
 	STRNOTE XEN_ELFNOTE_LOADER, "generic"
 	STRNOTE XEN_ELFNOTE_FEATURES, "!writable_page_tables"
-	QUADNOTE XEN_ELFNOTE_VIRT_BASE, 0xffffffff80000000
+	QUADNOTE XEN_ELFNOTE_VIRT_BASE, TK_VIRT_BASE
 	QUADNOTE XEN_ELFNOTE_PADDR_OFFSET, 0
 	QUADNOTE XEN_ELFNOTE_ENTRY, _start
 	QUADNOTE XEN_ELFNOTE_HYPERCALL_PAGE, hypercall_page

@@ -74,6 +74,16 @@ void guest_main(start_info_t *si)
 {
 	start_info = si;
 	printf("test kernel on %s, %lu pages\n", si->magic, si->nr_pages);
+	if (si->cmd_line[0])
+		printf("command line: %s\n", (const char *)si->cmd_line);
+#ifdef TK_VIRT_BASE
+	/* a tk-low-* kernel: the whole boot image is where the notes said */
+	printf("linked at %lx\n", (uint64_t)TK_VIRT_BASE);
+	CHECK((uint64_t)guest_main - TK_VIRT_BASE < (16 << 20));
+	CHECK((uint64_t)si - TK_VIRT_BASE < si->nr_pages * 4096);
+	CHECK(si->pt_base - TK_VIRT_BASE < si->nr_pages * 4096);
+	CHECK(si->mfn_list - TK_VIRT_BASE < si->nr_pages * 4096);
+#endif
 	test_main();
 	finish();
 }

@@ -27,4 +27,28 @@ $(BUILD)/tests/guests/%.o: tests/guests/%.S
 $(BUILD)/tests/guests/%: $(BUILD)/tests/guests/%.o $(TK_LIB_OBJS) tests/guests/guest.ld
 	$(LD) -nostdlib -static -z noexecstack --no-warn-rwx-segments -T tests/guests/guest.ld -o $@ $< $(TK_LIB_OBJS)
 
-BINS += $(TK_KERNELS)
+# tk-low-*: tests that assume nothing of Linux's layout, linked in the
+# lower half (VIRT_BASE 0x40000000) as some non-Linux PV kernels are
+TK_LOW := hypercall traps events
+TK_LOW_KERNELS := $(TK_LOW:%=$(BUILD)/tests/guests/tk-low-%)
+TK_LOW_CFLAGS := $(filter-out -mcmodel=kernel,$(TK_CFLAGS)) -mcmodel=small \
+	-DTK_VIRT_BASE=0x40000000
+TK_LOW_LIB_OBJS := $(TK_LIB_OBJS:$(BUILD)/tests/guests/%=$(BUILD)/tests/guests/low/%)
+
+$(BUILD)/tests/guests/low/%.o: tests/guests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TK_LOW_CFLAGS) -include stdint.h -c -o $@ $<
+
+$(BUILD)/tests/guests/low/emu-string.o: emu/lib/string.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TK_LOW_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/guests/low/%.o: tests/guests/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(TK_LOW_CFLAGS) -D__ASSEMBLER__ -c -o $@ $<
+
+$(BUILD)/tests/guests/tk-low-%: $(BUILD)/tests/guests/low/tk-%.o $(TK_LOW_LIB_OBJS) tests/guests/guest.ld
+	$(LD) -nostdlib -static -z noexecstack --no-warn-rwx-segments \
+		--defsym=TK_VIRT_BASE=0x40000000 -T tests/guests/guest.ld -o $@ $< $(TK_LOW_LIB_OBJS)
+
+BINS += $(TK_KERNELS) $(TK_LOW_KERNELS)
