@@ -27,10 +27,20 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: xenner -kernel FILE [options]\n"
+		"       xenner -bootloader pygrub -disk IMAGE [options]\n"
 		"Run a Xen PV guest kernel in a KVM virtual machine.\n\n"
-		"  -kernel FILE      the guest kernel (ELF or bzImage with Xen notes)\n"
-		"  -initrd FILE      initial ramdisk\n"
-		"  -append STRING    kernel command line\n"
+		"  -kernel FILE      the guest kernel (ELF or bzImage with Xen notes,\n"
+		"                    plain or compressed; with -bootloader: a path\n"
+		"                    in the guest's filesystem)\n"
+		"  -initrd FILE      initial ramdisk (with -bootloader: in the guest)\n"
+		"  -append STRING    kernel command line (with -bootloader: added\n"
+		"                    to the one the guest's grub.cfg gives)\n"
+		"  -bootloader PROG  run PROG (pygrub: Debian's, from\n"
+		"                    /usr/lib/xen-4.17/bin) on the first disk to\n"
+		"                    find the kernel, ramdisk and command line\n"
+		"  -bootloader-arg ARG  one more argument for it (repeatable:\n"
+		"                    --entry=N, --kernel=, ...; a disk's vdev or\n"
+		"                    path boots from that disk)\n"
 		"  -m MB             memory in MiB (default 256)\n"
 		"  -smp N            number of vCPUs (default 1, at most %d)\n"
 		"  -name NAME        domain name (default: xenner-<pid>)\n"
@@ -99,7 +109,18 @@ static void parse_args(struct xenner_config *c, int argc, char **argv)
 			c->initrd = need_arg(argc, argv, &i);
 		else if (!strcmp(a, "-append"))
 			c->cmdline = need_arg(argc, argv, &i);
-		else if (!strcmp(a, "-m"))
+		else if (!strcmp(a, "-bootloader"))
+			c->bootloader = need_arg(argc, argv, &i);
+		else if (!strcmp(a, "-bootloader-arg")) {
+			if (c->nr_bootloader_args >= BOOTLOADER_MAX_ARGS) {
+				fprintf(stderr,
+					"xenner: more than %d -bootloader-arg\n",
+					BOOTLOADER_MAX_ARGS);
+				exit(XENNER_EXIT_ERROR);
+			}
+			c->bootloader_args[c->nr_bootloader_args++] =
+				need_arg(argc, argv, &i);
+		} else if (!strcmp(a, "-m"))
 			c->mem_mb = parse_num(a, need_arg(argc, argv, &i), 16,
 					      EMU_MAX_RAM_PAGES / 256 - 1);
 		else if (!strcmp(a, "-smp"))
@@ -147,9 +168,14 @@ static void parse_args(struct xenner_config *c, int argc, char **argv)
 			exit(XENNER_EXIT_ERROR);
 		}
 	}
-	if (!c->kernel && !c->check_kvm) {
-		fprintf(stderr, "xenner: -kernel is required\n");
+	if (!c->kernel && !c->bootloader && !c->check_kvm) {
+		fprintf(stderr, "xenner: -kernel is required (or -bootloader)\n");
 		usage(stderr);
+		exit(XENNER_EXIT_ERROR);
+	}
+	if (c->nr_bootloader_args && !c->bootloader) {
+		fprintf(stderr,
+			"xenner: -bootloader-arg without -bootloader\n");
 		exit(XENNER_EXIT_ERROR);
 	}
 	if (!c->name) {
@@ -321,13 +347,24 @@ int main(int argc, char **argv)
 		       KVM_API_VERSION);
 		return 0;
 	}
+	if (x->cfg.bootloader) {
+		rc = bootloader_run(x);
+		if (rc) {
+			bootloader_cleanup(x);
+			return rc == -EINTR ? XENNER_EXIT_KILLED
+					    : XENNER_EXIT_ERROR;
+		}
+	}
 	rc = pv_kernel_open(&x->kernel, x->cfg.kernel, err, sizeof(err));
 	if (rc) {
-		log_err("%s: %s", x->cfg.kernel, err);
+		log_err("%s: %s",
+			x->cfg.bootloader ? x->bl.label : x->cfg.kernel, err);
+		bootloader_cleanup(x);
 		return XENNER_EXIT_ERROR;
 	}
 	if (kvm_open(x)) {
 		pv_kernel_free(&x->kernel);
+		bootloader_cleanup(x);
 		return XENNER_EXIT_ERROR;
 	}
 
@@ -353,11 +390,13 @@ int main(int argc, char **argv)
 		rc = setup_memory(x);
 	if (!rc)
 		rc = build(x);
+	/* the kernel and ramdisk are in guest memory (or never will be) */
+	bootloader_cleanup(x);
 	if (!rc) {
-		log_info("domain %u (%s): %llu MiB, %u vCPU%s, kernel %s",
-			 x->domid, x->cfg.name,
-			 (unsigned long long)x->cfg.mem_mb, x->cfg.nr_vcpus,
-			 x->cfg.nr_vcpus > 1 ? "s" : "", x->cfg.kernel);
+		log_info("domain %u (%s): %llu MiB, %u vCPU%s, %s", x->domid,
+			 x->cfg.name, (unsigned long long)x->cfg.mem_mb,
+			 x->cfg.nr_vcpus, x->cfg.nr_vcpus > 1 ? "s" : "",
+			 x->cfg.bootloader ? x->bl.label : x->cfg.kernel);
 		rc = xenstore_introduce(x);
 		if (!rc)
 			rc = devmodel_start(x);

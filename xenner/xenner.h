@@ -10,6 +10,7 @@
 
 #include <xenstore.h>
 
+#include "bootloader.h"
 #include "kernel.h"
 #include "xenner/emu-abi.h"
 #include "xenner/evtchn-client.h"
@@ -82,11 +83,23 @@ struct xenner_config {
 	unsigned nr_nics;
 	struct xenner_vfb vfb;
 	const char *keep_vmcore; /* -keep-vmcore: rename it there at exit */
+	/* -bootloader: it finds kernel, initrd and cmdline on a disk */
+	const char *bootloader;
+	const char *bootloader_args[BOOTLOADER_MAX_ARGS];
+	unsigned nr_bootloader_args;
+};
+
+/* bootloader.c: what the bootloader found; its directory until built */
+struct xenner_bootloader {
+	char dir[256];	 /* "" once removed */
+	char label[300]; /* "the kernel pygrub found on DISK", for messages */
+	struct boot_choice choice;
 };
 
 struct xenner {
 	struct xenner_config cfg;
 	struct pv_kernel kernel;
+	struct xenner_bootloader bl;
 
 	/* the domain */
 	uint32_t domid;
@@ -227,6 +240,14 @@ void vfb_remove_nodes(struct xenner *x);
  * the introduction (0 if none is needed), stopped before the nodes go. */
 int devmodel_start(struct xenner *x);
 void devmodel_stop(struct xenner *x);
+
+/*
+ * bootloader.c: -bootloader runs it on the boot disk and points cfg's
+ * kernel, initrd and cmdline at what it found (one error line if not);
+ * bootloader_cleanup() removes its files once the domain is built.
+ */
+int bootloader_run(struct xenner *x);
+void bootloader_cleanup(struct xenner *x);
 
 /* xenstore.c */
 int xenstore_introduce(struct xenner *x);
