@@ -144,11 +144,11 @@ static int plan(struct xenner *x, struct layout *l)
 	}
 	l->pt_pages = n;
 	l->p2m_pfn = l->p2m_apart ? pfn_of(l, l->end) : pfn_of(l, l->p2m_va);
-	if (pfn_of(l, l->end) + (l->p2m_apart ? l->p2m_pages : 0) >
-	    x->nr_pages) {
+	need = pfn_of(l, l->end) + (l->p2m_apart ? l->p2m_pages : 0);
+	if (need > x->nr_pages) {
+		/* rounded up: "needs 64 MiB; the guest has 64" helps no one */
 		log_err("the boot image needs %llu MiB; the guest has %llu MiB",
-			(unsigned long long)((pfn_of(l, l->end) +
-					      l->p2m_pages) >> 8),
+			(unsigned long long)((need + 255) >> 8),
 			(unsigned long long)x->cfg.mem_mb);
 		return -ENOMEM;
 	}
