@@ -173,7 +173,13 @@ static void test_meaning_errors(void **state)
 		     "pci: not supported by xenner (PCI passthrough");
 	expect_error("name='a'\nkernel='/k'\nvfb = ['vnc=1']\n",
 		     "vfb: vncdisplay=N is needed");
-	expect_error("name='a'\nbootloader='pygrub'\n", "pygrub");
+	expect_error("name='a'\nbootloader='pygrub'\n",
+		     "bootloader: needs a disk");
+	expect_error("name='a'\nkernel='/k'\nbootloader_args=['-q']\n",
+		     "bootloader_args: given without bootloader");
+	expect_error("name='a'\nbootloader='pygrub'\nbootloader_args=5\n"
+		     "disk=['file:/x,xvda,w']\n",
+		     "wants a list");
 	expect_error("kernel='/k'\n", "no name");
 	expect_error("name='a'\n", "no kernel");
 	expect_error("name='a'\nkernel='/k'\nmemory = 8\n", "outside");
@@ -219,6 +225,40 @@ static void test_meaning_errors(void **state)
 		     "not a unicast MAC");
 	expect_error("name='a'\nkernel='/k'\nvif=['script=vif-nat']\n",
 		     "'script' is not supported");
+}
+
+/* xl's two spellings of bootloader_args, and no kernel needed with it */
+static void test_bootloader(void **state)
+{
+	static struct xm_domcfg d;
+
+	(void)state;
+	assert_int_equal(dom("name='a'\nbootloader='pygrub'\n"
+			     "disk=['file:/x,xvda,w']\n",
+			     &d),
+			 0);
+	assert_string_equal(d.bootloader, "pygrub");
+	assert_string_equal(d.kernel, "");
+	assert_int_equal(d.nr_bootloader_args, 0);
+	assert_int_equal(dom("name='a'\nbootloader='pygrub'\n"
+			     "bootloader_args=['--entry=1', 'xvdb']\n"
+			     "kernel='/boot/vmlinuz'\n"
+			     "disk=['file:/x,xvda,w']\n",
+			     &d),
+			 0);
+	assert_int_equal(d.nr_bootloader_args, 2);
+	assert_string_equal(d.bootloader_args[0], "--entry=1");
+	assert_string_equal(d.bootloader_args[1], "xvdb");
+	assert_string_equal(d.kernel, "/boot/vmlinuz");
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(dom("name='a'\nbootloader='pygrub'\n"
+			     "bootloader_args='  --entry=1\t-q '\n"
+			     "disk=['file:/x,xvda,w']\n",
+			     &d),
+			 0);
+	assert_int_equal(d.nr_bootloader_args, 2);
+	assert_string_equal(d.bootloader_args[0], "--entry=1");
+	assert_string_equal(d.bootloader_args[1], "-q");
 }
 
 static void test_vif(void **state)
@@ -465,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_variants),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_meaning_errors),
+		cmocka_unit_test(test_bootloader),
 		cmocka_unit_test(test_vif),
 		cmocka_unit_test(test_disk_formats),
 		cmocka_unit_test(test_vfb),

@@ -31,7 +31,10 @@
 #define RESTART_BURST  5
 #define RESTART_WINDOW 60
 
-#define MAX_ARGS (16 + 2 * XMDOM_MAX_DISKS + 2 * XMDOM_MAX_VIFS)
+/* xenner's own options with their values, then the repeated ones */
+#define MAX_ARGS                                                               \
+	(24 + 2 * XMDOM_MAX_DISKS + 2 * XMDOM_MAX_VIFS +                       \
+	 2 * (1 + XMDOM_MAX_BOOTLOADER_ARGS))
 
 static char xenner_path[PATH_MAX];
 
@@ -111,8 +114,19 @@ static int build_args(const struct xm_domcfg *d, struct argbuf *a)
 	add(a, "%s", xenner_path);
 	add(a, "%s", "-name");
 	add(a, "%s", d->name);
-	add(a, "%s", "-kernel");
-	add(a, "%s", d->kernel);
+	if (d->bootloader[0]) {
+		add(a, "%s", "-bootloader");
+		add(a, "%s", d->bootloader);
+		for (unsigned i = 0; i < d->nr_bootloader_args; i++) {
+			add(a, "%s", "-bootloader-arg");
+			add(a, "%s", d->bootloader_args[i]);
+		}
+	}
+	/* with a bootloader, kernel= and ramdisk= are paths in the guest */
+	if (d->kernel[0]) {
+		add(a, "%s", "-kernel");
+		add(a, "%s", d->kernel);
+	}
 	if (d->ramdisk[0]) {
 		add(a, "%s", "-initrd");
 		add(a, "%s", d->ramdisk);

@@ -58,9 +58,6 @@ static const struct {
 	{"vncpasswd", "no VNC passwords yet"},
 	{"sdl", "no SDL; a PV guest's display is "
 		"vfb = [ 'vnc=1, vncdisplay=N' ]"},
-	{"bootloader", "no bootloader (pygrub) support; give kernel= and "
-		       "ramdisk="},
-	{"bootloader_args", "no bootloader support"},
 	{"device_model", "PV guests have no device model"},
 	{"device_model_version", "PV guests have no device model"},
 	{"cpus", "vCPUs cannot be pinned"},
@@ -93,9 +90,10 @@ static const struct {
 
 /* Every key xenner honours. */
 static const char *const supported[] = {
-	"kernel",      "ramdisk",   "extra",	"root",	   "cmdline", "memory",
-	"maxmem",      "vcpus",	    "name",	"uuid",	   "disk",    "vif",
-	"on_poweroff", "on_reboot", "on_crash", "builder", "type",    "vfb",
+	"kernel",  "ramdisk", "extra",	     "root",	   "cmdline",
+	"memory",  "maxmem",  "vcpus",	     "name",	   "uuid",
+	"disk",	   "vif",     "on_poweroff", "on_reboot",  "on_crash",
+	"builder", "type",    "vfb",	     "bootloader", "bootloader_args",
 };
 
 static const struct xmcfg_entry *get(const struct xmcfg *c, const char *k)
@@ -216,6 +214,46 @@ static int get_list(struct ctx *x, const struct xmcfg_entry *e, size_t max)
 	return 0;
 }
 
+/*
+ * bootloader_args: a list, or (as xm had it, and xl still takes) one
+ * string of blank-separated words.
+ */
+static int get_bootloader_args(struct ctx *x, const struct xmcfg *c,
+			       struct xm_domcfg *d)
+{
+	const struct xmcfg_entry *e = get(c, "bootloader_args");
+	char words[XMCFG_MAX_STRING + 1], *save, *w;
+
+	if (!e)
+		return 0;
+	if (!d->bootloader[0])
+		return bad(x, e, "given without bootloader = 'pygrub'");
+	if (e->v.type == XMCFG_LIST) {
+		if (get_list(x, e, XMDOM_MAX_BOOTLOADER_ARGS))
+			return -1;
+		for (size_t i = 0; i < e->v.nr_items; i++) {
+			if (strlen(e->v.items[i].str) >=
+			    sizeof(d->bootloader_args[0]))
+				return bad(x, e, "entry %zu is too long",
+					   i + 1);
+			strcpy(d->bootloader_args[d->nr_bootloader_args++],
+			       e->v.items[i].str);
+		}
+		return 0;
+	}
+	if (e->v.type != XMCFG_STR)
+		return bad(x, e, "wants a list: [ '--entry=1', ... ]");
+	snprintf(words, sizeof(words), "%s", e->v.str);
+	for (w = strtok_r(words, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
+		if (d->nr_bootloader_args >= XMDOM_MAX_BOOTLOADER_ARGS ||
+		    strlen(w) >= sizeof(d->bootloader_args[0]))
+			return bad(x, e, "too many or too long words");
+		strcpy(d->bootloader_args[d->nr_bootloader_args++], w);
+	}
+	return 0;
+}
+
 static int check_keys(struct ctx *x, const struct xmcfg *c)
 {
 	for (size_t i = 0; i < c->nr_entries; i++) {
@@ -273,6 +311,9 @@ int xmdom_from_cfg(const struct xmcfg *c, struct xm_domcfg *d, char *err,
 	if (get_str(&x, c, "name", d->name, sizeof(d->name)) ||
 	    get_str(&x, c, "kernel", d->kernel, sizeof(d->kernel)) ||
 	    get_str(&x, c, "ramdisk", d->ramdisk, sizeof(d->ramdisk)) ||
+	    get_str(&x, c, "bootloader", d->bootloader,
+		    sizeof(d->bootloader)) ||
+	    get_bootloader_args(&x, c, d) ||
 	    get_str(&x, c, "root", root, sizeof(root)) ||
 	    get_str(&x, c, "extra", extra, sizeof(extra)) ||
 	    get_uint(&x, c, "memory", &d->memory, XM_MIN_MEMORY,
@@ -289,10 +330,9 @@ int xmdom_from_cfg(const struct xmcfg *c, struct xm_domcfg *d, char *err,
 	}
 	if (check_name(&x, c, d->name))
 		return -1;
-	if (!d->kernel[0]) {
+	if (!d->kernel[0] && !d->bootloader[0]) {
 		snprintf(err, errlen,
-			 "%s: no kernel = '...' given (xenner "
-			 "has no bootloader)",
+			 "%s: no kernel = '...' or bootloader = 'pygrub' given",
 			 c->file);
 		return -1;
 	}
@@ -347,6 +387,9 @@ int xmdom_from_cfg(const struct xmcfg *c, struct xm_domcfg *d, char *err,
 			d->nr_disks++;
 		}
 	}
+	if (d->bootloader[0] && !d->nr_disks)
+		return bad(&x, get(c, "bootloader"),
+			   "needs a disk to find the kernel on");
 	if ((e = get(c, "vif"))) {
 		if (get_list(&x, e, XMDOM_MAX_VIFS))
 			return -1;

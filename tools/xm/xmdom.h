@@ -12,8 +12,9 @@
 #include "xmcfg.h"
 #include "xmdev.h"
 
-#define XMDOM_MAX_DISKS 16
-#define XMDOM_MAX_VIFS	8
+#define XMDOM_MAX_DISKS		  16
+#define XMDOM_MAX_VIFS		  8
+#define XMDOM_MAX_BOOTLOADER_ARGS 32 /* xenner's BOOTLOADER_MAX_ARGS */
 
 enum xm_action {
 	XM_DESTROY = 0,
@@ -23,9 +24,13 @@ enum xm_action {
 
 struct xm_domcfg {
 	char name[64];
+	/* with a bootloader: paths in the guest, passed to it (as xl) */
 	char kernel[1024];
 	char ramdisk[1024];
 	char cmdline[1024];
+	char bootloader[256]; /* "" or what finds the kernel: pygrub */
+	char bootloader_args[XMDOM_MAX_BOOTLOADER_ARGS][256];
+	unsigned nr_bootloader_args;
 	unsigned memory; /* MiB */
 	unsigned vcpus;
 	bool has_uuid;
