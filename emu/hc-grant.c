@@ -87,6 +87,23 @@ static long query_size(uint64_t uop, uint32_t count)
 	return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : 0;
 }
 
+/*
+ * Xen prints the table on its own console; pvgrub asks for it at start.
+ * There is nothing here to print it to that the guest could not read
+ * itself, so only the status is Xen's.
+ */
+static long dump_table(uint64_t uop, uint32_t count)
+{
+	struct gnttab_dump_table op;
+
+	if (count != 1)
+		return -XEN_EINVAL;
+	if (copy_from_guest(&op, uop, sizeof(op)))
+		return -XEN_EFAULT;
+	op.status = domain_status(op.dom);
+	return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+}
+
 /* Version 2 is not offered: Xen then answers as before set_version. */
 static long set_version(uint64_t uop)
 {
@@ -135,6 +152,8 @@ long hc_grant_table_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t uop,
 		return setup_table(uop, count);
 	case GNTTABOP_query_size:
 		return query_size(uop, count);
+	case GNTTABOP_dump_table:
+		return dump_table(uop, count);
 	case GNTTABOP_set_version:
 		return set_version(uop);
 	case GNTTABOP_get_version:

@@ -67,6 +67,20 @@ static void test_size_and_version(void)
 	CHECK_EQ(gnttab(GNTTABOP_set_version, (void *)0x10, 1), -14);
 }
 
+/* pvgrub calls it at start: Xen answers with a status, not ENOSYS */
+static void test_dump_table(void)
+{
+	struct gnttab_dump_table d = {.dom = DOMID_SELF, .status = 99};
+
+	CHECK_EQ(gnttab(GNTTABOP_dump_table, &d, 1), 0);
+	CHECK_EQ(d.status, GNTST_okay);
+	d.dom = DOMID_IO;
+	CHECK_EQ(gnttab(GNTTABOP_dump_table, &d, 1), 0);
+	CHECK_EQ(d.status, GNTST_bad_domain);
+	CHECK_EQ(gnttab(GNTTABOP_dump_table, &d, 2), -22);
+	CHECK_EQ(gnttab(GNTTABOP_dump_table, (void *)0x10, 1), -14);
+}
+
 static void test_setup(xen_pfn_t *frames)
 {
 	struct gnttab_query_size q = {.dom = DOMID_SELF};
@@ -157,6 +171,7 @@ void test_main(void)
 	xen_pfn_t frames[4] = {0};
 
 	test_size_and_version();
+	test_dump_table();
 	test_setup(frames);
 	test_entries(frames[0]);
 	test_refused();
