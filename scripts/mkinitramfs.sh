@@ -89,10 +89,15 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "XENNER-INIT: /init reached"
 
-# xenner.run=CMD or xenner.run="CMD WITH SPACES" from the command line
+# xenner.run=CMD, xenner.run="CMD WITH SPACES" or "xenner.run=CMD ..."
+# (GRUB's quoting) from the command line
 cmdline=$(cat /proc/cmdline)
 run=
 case "$cmdline" in
+*'"xenner.run='*) # as GRUB passes an argument with blanks (pvgrub)
+	run=${cmdline#*\"xenner.run=}
+	run=${run%%\"*}
+	;;
 *'xenner.run="'*)
 	run=${cmdline#*xenner.run=\"}
 	run=${run%%\"*}

@@ -2,8 +2,8 @@
 # Installs the Debian 12 packages xenner needs to build, test and run
 # (qemu-system-x86 for the SVM test VM, scripts/svm-vm; qemu-utils for the
 # qcow2 tests; the compressors and fdisk's sfdisk for the compressed-kernel
-# and pygrub disk-image tests), then fetches the guest kernel and the SVM
-# VM's kernel.
+# and pygrub disk-image tests), then fetches the guest kernel, pvgrub and
+# the SVM VM's kernel.
 # Idempotent: does nothing (and needs no network) when all are present.
 set -eu
 
@@ -25,7 +25,8 @@ done
 
 here=$(dirname "$0")
 fetch_kernels() {
-	"$here/fetch-guest-kernel.sh" && "$here/svm-vm" --setup
+	"$here/fetch-guest-kernel.sh" && "$here/fetch-pvgrub.sh" &&
+		"$here/svm-vm" --setup
 }
 if [ -z "$missing" ]; then
 	fetch_kernels

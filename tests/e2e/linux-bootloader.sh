@@ -1,29 +1,55 @@
 #!/bin/bash
 # test-needs: kvm
-# bootloader = "pygrub" as Xen users have it: Debian's cloud kernel and a
-# busybox initramfs on an ext4 disk image whose /boot/grub/grub.cfg picks
-# the entry.  xenner -bootloader pygrub boots an unpartitioned image (the
-# default entry, -append added to its line); xenner-xm create boots a
+# bootloader = "pygrub" and pvgrub as Xen users have them: Debian's cloud
+# kernel (as a gzip'd vmlinux: GRUB's Xen loader reads no lz4 bzImage) and
+# a busybox initramfs on an ext4 disk image whose /boot/grub/grub.cfg
+# picks the entry.  xenner -bootloader pygrub boots an unpartitioned image
+# (the default entry, -append added to its line); xenner-xm create boots a
 # partitioned one from a config with only bootloader=, bootloader_args=
-# and a disk (console, shutdown -w).  No grub.cfg, a grub.cfg naming a
-# missing kernel, a corrupt disk and a missing pygrub each fail with one
-# line and leave nothing behind.
-# test-timeout: 900
+# and a disk (console, shutdown -w); Debian's unmodified pvgrub
+# (grub-xen-host's grub-x86_64-xen.bin as the kernel: GRUB's blkfront,
+# ext4 and Xen loader on emu) boots both images' default entry.  No
+# grub.cfg, a grub.cfg naming a missing kernel, a corrupt disk and a
+# missing pygrub each fail with one line and leave nothing behind.
+# test-timeout: 1500
 . "$(dirname "$0")/lib.sh"
 need_linux_guest
 PYGRUB=/usr/lib/xen-4.17/bin/pygrub
 need_file "$PYGRUB" "xen-utils-4.17"
+PVGRUB=${XENNER_CACHE:-/var/cache/xenner}/pvgrub/usr/lib/grub-xen/grub-x86_64-xen.bin
+need_file "$PVGRUB" "scripts/fetch-pvgrub.sh"
 for t in mke2fs sfdisk script; do
 	command -v $t >/dev/null || skip "no $t (e2fsprogs, fdisk, bsdutils)"
 done
 . "$(dirname "$0")/xm-lib.sh"
 make_initrd
 
+# vmlinux_gz BZIMAGE OUT: the ELF kernel inside a bzImage, gzip'd
+vmlinux_gz() {
+	local setup off len magic dec
+	setup=$(od -An -tu1 -j $((0x1f1)) -N1 "$1" | tr -d ' ')
+	off=$(od -An -tu4 -j $((0x248)) -N4 "$1" | tr -d ' ')
+	len=$(od -An -tu4 -j $((0x24c)) -N4 "$1" | tr -d ' ')
+	off=$(((${setup:-0} ? setup : 4) * 512 + 512 + off))
+	magic=$(od -An -tx1 -j $off -N4 "$1" | tr -d ' ')
+	case "$magic" in
+	02214c18) dec="lz4 -dc" ;;
+	1f8b*) dec="gzip -dc" ;;
+	fd377a58) dec="xz -dc" ;;
+	28b52ffd) dec="zstd -dcq" ;;
+	*) fail "$1: payload $magic is not lz4, gzip, xz or zstd" ;;
+	esac
+	tail -c +$((off + 1)) "$1" | head -c "$len" | $dec 2>/dev/null |
+		gzip -1 -n >"$2"
+	[ "$(gzip -dc "$2" | head -c 4 | od -An -tx1 | tr -d ' ')" = 7f454c46 ] ||
+		fail "no ELF kernel in $1"
+}
+
 # The guest's root: the kernel, the initramfs and grub.cfg with two
 # entries whose command lines say which one booted.
 tree=$XENNER_RUNDIR/tree
 mkdir -p "$tree/boot/grub"
-cp "$kernel" "$tree/boot/vmlinuz"
+vmlinux_gz "$kernel" "$tree/boot/vmlinuz"
 cp "$initrd" "$tree/boot/initrd.img"
 grub_cfg() { # default entry
 	cat <<CFG
@@ -35,6 +61,11 @@ menuentry 'Debian, entry 0' {
 }
 menuentry 'Debian, entry 1' {
 	linux /boot/vmlinuz console=hvc0 loglevel=4 xt-entry=1
+	initrd /boot/initrd.img
+}
+# pvgrub passes no -append: GRUB quotes an argument with blanks whole
+menuentry 'Debian, entry 2' {
+	linux /boot/vmlinuz console=hvc0 loglevel=4 xt-entry=2 'xenner.run=echo XT-CMDLINE \$(cat /proc/cmdline)'
 	initrd /boot/initrd.img
 }
 CFG
@@ -120,7 +151,33 @@ timeout "$(scaled 120)" "$XM" shutdown -w pyg | grep -q "Domain pyg (id $id) shu
 nothing_left "after xenner-xm"
 ok "xenner-xm create: bootloader='pygrub', bootloader_args, a partitioned disk"
 
-# 3. bad disks and a missing pygrub: exit 1, one error line, nothing left
+# 3. pvgrub: GRUB itself finds grub.cfg on xvda (in a partition or not)
+# and boots its default entry
+grub_cfg 2 >"$tree/boot/grub/grub.cfg"
+mkdisk "$plain" "$tree"
+mkdisk "$parted" "$tree" part
+for img in "$plain" "$parted"; do
+	out=$XENNER_RUNDIR/pvgrub.out
+	timeout -k 5 "$(scaled 400)" "$BUILD/xenner/xenner" -name pvg -m 256 \
+		-kernel "$PVGRUB" -disk "$img" </dev/null >"$out" 2>&1 &
+	pid=$!
+	on_exit "kill -9 $pid"
+	wait_guest $pid "$out" "XENNER-RUN: exit" 4000
+	wait $pid
+	rc=$?
+	[ $rc = 0 ] || { tail -n 30 "$out"; fail "pvgrub on $img: xenner exit $rc"; }
+	grep -aq "Booting .Debian, entry 2" "$out" ||
+		{ tail -n 30 "$out"; fail "pvgrub on $img: not entry 2"; }
+	grep -aq "^XT-CMDLINE .*xt-entry=2" "$out" ||
+		{ tail -n 30 "$out"; fail "pvgrub on $img: no command line from the guest"; }
+	grep -aq "XENNER-RUN: exit 0" "$out" ||
+		{ tail -n 30 "$out"; fail "pvgrub on $img: the guest's command failed"; }
+	grep -aq "not implemented" "$out" &&
+		{ grep -a "not implemented" "$out"; fail "pvgrub on $img: emu lacks a hypercall"; }
+done
+ok "pvgrub (grub-x86_64-xen.bin) boots grub.cfg's default entry from both disks"
+
+# 4. bad disks and a missing pygrub: exit 1, one error line, nothing left
 refuse() { # what, expected text, xenner arguments...
 	local what=$1 want=$2 out=$XENNER_RUNDIR/bad.out rc
 	shift 2
