@@ -4,7 +4,7 @@
 #                 run time through RUNPATH $ORIGIN/../lib
 #   netbackd-xen  for real Xen: linked against Debian's stock libraries only
 NETBACKD_SRCS := main.c xenbus.c netif.c tx.c rx.c tap.c netif-req.c \
-	netif-csum.c
+	netif-csum.c netif-offload.c
 NETBACKD_OBJS := $(NETBACKD_SRCS:%.c=$(BUILD)/netbackd/%.o)
 NETBACKD_LIBS := -lxenstore -lxenevtchn -lxengnttab -levent_core \
 	-lnl-route-3 -lnl-3

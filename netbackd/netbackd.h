@@ -11,6 +11,7 @@
  *   tap.c        the tap device and its link (libnl-route: up, bridge)
  *   netif-req.c  the pure ring and request checks (unit-tested)
  *   netif-csum.c header parsing and checksums (unit-tested)
+ *   netif-offload.c  checksum/GSO offloads both ways (fuzzed)
  * Only the public Xen library APIs are used (libxenstore, libxenevtchn,
  * libxengnttab), so the same source runs on real Xen and on xenner.
  */
@@ -29,7 +30,7 @@
 #include "xenner/log.h"
 #include "xenner/xenbus-backend.h"
 
-#include "netif-req.h"
+#include "netif-offload.h"
 
 #define NETBACK_MAX_QUEUES 8
 /* Frames read from the tap per event before others get a turn. */
@@ -51,13 +52,6 @@ struct netback {
 };
 
 extern struct netback nb;
-
-/* What the frontend can take, from its feature-* nodes. */
-struct netif_feat {
-	bool sg;	   /* multi-slot frames */
-	bool gso4, gso6;   /* GSO frames it receives */
-	bool csum4, csum6; /* blank checksums it receives */
-};
 
 struct netq {
 	struct netdev *dev;

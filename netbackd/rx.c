@@ -15,7 +15,7 @@
 #include <event2/event.h>
 
 #include "netbackd.h"
-#include "netif-csum.h"
+#include "netif-offload.h"
 
 #define VHDR	  sizeof(struct virtio_net_hdr)
 #define FRAME_MAX (65536 + 256)
@@ -50,44 +50,6 @@ static int read_frame(struct netq *q)
 	return 1;
 }
 
-/* The rx flags of the frame; -EINVAL: the frontend cannot take it. */
-static int rx_flags(struct netq *q, const struct virtio_net_hdr *h, uint8_t *f,
-		    unsigned int len, uint8_t *gso)
-{
-	const struct netif_feat *ft = &q->dev->feat;
-	int flags = 0, ipv;
-
-	*gso = XEN_NETIF_GSO_TYPE_NONE;
-	switch (h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
-	case VIRTIO_NET_HDR_GSO_NONE:
-		break;
-	case VIRTIO_NET_HDR_GSO_TCPV4:
-		if (!ft->gso4 || !h->gso_size)
-			return -EINVAL;
-		*gso = XEN_NETIF_GSO_TYPE_TCPV4;
-		break;
-	case VIRTIO_NET_HDR_GSO_TCPV6:
-		if (!ft->gso6 || !h->gso_size)
-			return -EINVAL;
-		*gso = XEN_NETIF_GSO_TYPE_TCPV6;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		ipv = pkt_ip_version(f, len);
-		if ((ipv == 4 && ft->csum4) || (ipv == 6 && ft->csum6))
-			return NETRXF_csum_blank | NETRXF_data_validated;
-		if (*gso != XEN_NETIF_GSO_TYPE_NONE ||
-		    pkt_csum_complete(f, len, h->csum_start, h->csum_offset))
-			return -EINVAL;
-		flags = NETRXF_data_validated;
-	} else if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
-		flags = NETRXF_data_validated;
-	}
-	return flags;
-}
-
 /*
  * Copies the pending frame into rx buffers.  1: delivered (or dropped),
  * 0: too few buffers (wait), -EIO: the ring is broken.
@@ -107,7 +69,7 @@ static int deliver(struct netq *q)
 	int flags, avail;
 	bool copy_ok;
 
-	flags = rx_flags(q, h, f, len, &gso);
+	flags = netif_rx_offloads(&q->dev->feat, h, f, len, &gso);
 	if (flags < 0 || len > NETIF_MAX_FRAME ||
 	    (!q->dev->feat.sg && len > NETIF_PAGE_SIZE)) {
 		drop(q, flags < 0 ? "offloads the frontend cannot take"

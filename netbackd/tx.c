@@ -14,7 +14,7 @@
 #include <event2/event.h>
 
 #include "netbackd.h"
-#include "netif-csum.h"
+#include "netif-offload.h"
 
 #define VHDR sizeof(struct virtio_net_hdr)
 
@@ -53,43 +53,6 @@ static int gather(struct netq *q, const struct netif_tx_pkt *p, uint8_t *buf)
 	return 0;
 }
 
-/* The virtio-net header of a frame; -EINVAL if its offloads make no sense */
-static int offloads(const struct netif_tx_pkt *p, uint8_t *f,
-		    struct virtio_net_hdr *h, const char **why)
-{
-	struct pkt_l4 l4;
-
-	memset(h, 0, sizeof(*h));
-	if (!(p->flags & NETTXF_csum_blank) && !p->gso_size) {
-		if (p->flags & NETTXF_data_validated)
-			h->flags = VIRTIO_NET_HDR_F_DATA_VALID;
-		return 0;
-	}
-	if (pkt_find_l4(f, p->len, &l4)) {
-		*why = "no TCP/UDP header for the checksum";
-		return -EINVAL;
-	}
-	if (p->gso_size) {
-		bool v4 = p->gso_type == XEN_NETIF_GSO_TYPE_TCPV4;
-
-		if (l4.proto != 6 || l4.ipv != (v4 ? 4 : 6)) {
-			*why = "GSO type does not match the headers";
-			return -EINVAL;
-		}
-		/* Some frontends send GSO without csum_blank: fix it up. */
-		if (!(p->flags & NETTXF_csum_blank))
-			pkt_set_pseudo_csum(f, p->len, &l4);
-		h->gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4
-				 : VIRTIO_NET_HDR_GSO_TCPV6;
-		h->gso_size = p->gso_size;
-		h->hdr_len = l4.l4_off + l4.l4_hdr;
-	}
-	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	h->csum_start = l4.l4_off;
-	h->csum_offset = l4.csum_off;
-	return 0;
-}
-
 static int16_t send_pkt(struct netq *q, const struct netif_tx_pkt *p)
 {
 	struct netdev *dev = q->dev;
@@ -102,7 +65,7 @@ static int16_t send_pkt(struct netq *q, const struct netif_tx_pkt *p)
 		return NETIF_RSP_OKAY;
 	if (gather(q, p, f))
 		return NETIF_RSP_ERROR;
-	if (offloads(p, f, (struct virtio_net_hdr *)q->tx_buf, &why)) {
+	if (netif_tx_offloads(p, f, (struct virtio_net_hdr *)q->tx_buf, &why)) {
 		log_ratelimited(&dev->xd.rl, XLOG_WARN,
 				"%s: dropped a frame: %s", dev->xd.name, why);
 		return NETIF_RSP_ERROR;
