@@ -11,6 +11,8 @@
 #                   docs/bench.md)
 #   make bench-blk  only the block I/O one (bench/blk)
 #   make bench-net  only the network one (bench/net; root: a netns, taps)
+#   make fuzz       every libFuzzer target (tests/fuzz) for FUZZ_SECONDS
+#                   each (default 60), built with clang in build-fuzz/
 BUILD ?= build
 CC ?= gcc
 OPT ?= -O2
@@ -55,6 +57,17 @@ asan:
 	SVM_SMOKE=0 $(MAKE) BUILD=build-asan OPT=-O1 \
 		SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		check
+
+# libFuzzer targets: clang with ASan+UBSan, in their own build directory.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+fuzz-bins:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 SAN_FLAGS="$(FUZZ_SAN)" \
+		fuzz-build
+
+fuzz: fuzz-bins
+	BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh
 
 bench: build-all
 	scripts/setup-bench-deps.sh
@@ -126,9 +139,10 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
-.PHONY: all build-all check check-svm asan soak bench bench-blk bench-net format clean
+.PHONY: all build-all check check-svm asan soak bench bench-blk bench-net format \
+	clean fuzz fuzz-bins
 # Objects of the test kernels are intermediate files; keep them.
 .SECONDARY:
 

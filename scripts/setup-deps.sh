@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages xenner needs to build, test and run
 # (qemu-system-x86 for the SVM test VM, scripts/svm-vm; qemu-utils for the
 # qcow2 tests; the compressors and fdisk's sfdisk for the compressed-kernel
-# and pygrub disk-image tests), then fetches the guest kernel, pvgrub and
+# and pygrub disk-image tests; clang and its runtime for the libFuzzer
+# targets, tests/fuzz), then fetches the guest kernel, pvgrub and
 # the SVM VM's kernel.
 # Idempotent: does nothing (and needs no network) when all are present.
 set -eu
@@ -13,7 +14,8 @@ qemu-system-x86 qemu-utils
 libevent-dev libaio-dev uuid-dev libcmocka-dev libnl-route-3-dev
 zlib1g-dev libbz2-dev liblzma-dev liblz4-dev libzstd-dev
 busybox-static cpio binutils gdb mandoc procps psmisc iproute2
-e2fsprogs python3 bsdutils fdisk gzip bzip2 xz-utils lz4 zstd"
+e2fsprogs python3 bsdutils fdisk gzip bzip2 xz-utils lz4 zstd
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
