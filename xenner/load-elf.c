@@ -144,7 +144,8 @@ static int find_legacy(struct pv_kernel *k, const Elf64_Ehdr *eh)
 {
 	const Elf64_Shdr *sh, *strtab;
 
-	if (!eh->e_shoff || eh->e_shstrndx >= eh->e_shnum ||
+	if (!eh->e_shoff || eh->e_shoff % _Alignof(Elf64_Shdr) ||
+	    eh->e_shstrndx >= eh->e_shnum ||
 	    eh->e_shentsize != sizeof(Elf64_Shdr) ||
 	    !in_file(k, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(*sh)))
 		return 0;
@@ -183,7 +184,9 @@ int pv_kernel_parse_elf(struct pv_kernel *k, char *err, size_t errlen)
 			    "32-bit PV kernels are not supported yet");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64)
 		return fail(err, errlen, "not an x86_64 ELF file");
+	/* aligned, as the ELF spec wants: they are read in place */
 	if (eh->e_phentsize != sizeof(*ph) || !eh->e_phnum ||
+	    eh->e_phoff % _Alignof(Elf64_Phdr) ||
 	    !in_file(k, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(*ph)))
 		return fail(err, errlen, "ELF program headers are corrupt");
 	k->is_64bit = true;
