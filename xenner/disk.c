@@ -22,13 +22,20 @@
 #include "xenner/vdev.h"
 #include "xenner/xs-util.h"
 
-static void bad(const char *arg, const char *why)
+static int bad(const char *arg, const char *why)
 {
 	fprintf(stderr, "xenner: -disk %s: %s\n", arg, why);
-	exit(XENNER_EXIT_ERROR);
+	return -1;
 }
 
-void disk_parse(struct xenner_config *c, const char *arg)
+/* Once arg has been copied: the copy goes too. */
+#define fail(arg, why)                                                         \
+	do {                                                                   \
+		free(opts);                                                    \
+		return bad(arg, why);                                          \
+	} while (0)
+
+int disk_parse(struct xenner_config *c, const char *arg)
 {
 	struct xenner_disk *d;
 	char *opts, *tok, *save;
@@ -37,14 +44,14 @@ void disk_parse(struct xenner_config *c, const char *arg)
 	int rc;
 
 	if (c->nr_disks == XENNER_MAX_DISKS)
-		bad(arg, "too many disks");
+		return bad(arg, "too many disks");
 	d = &c->disks[c->nr_disks];
 	opts = strdup(arg);
 	if (!opts)
-		bad(arg, "out of memory");
+		return bad(arg, "out of memory");
 	d->path = strtok_r(opts, ",", &save);
 	if (!d->path || !*d->path)
-		bad(arg, "no file or device");
+		fail(arg, "no file or device");
 	snprintf(d->vdev, sizeof(d->vdev), "xvd%c", 'a' + c->nr_disks);
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		if (!strncmp(tok, "vdev=", 5))
@@ -58,39 +65,40 @@ void disk_parse(struct xenner_config *c, const char *arg)
 		else if (!strncmp(tok, "backend=", 8))
 			backend = tok + 8;
 		else
-			bad(arg, "unknown option (vdev=, ro, rw, format= and "
+			fail(arg, "unknown option (vdev=, ro, rw, format= and "
 				 "backend= are)");
 	}
 	d->driver = disk_format_driver(format ? format : "raw");
 	if (!d->driver)
-		bad(arg, "unknown format= (raw, qcow2, qcow, qed, vdi, vmdk "
+		fail(arg, "unknown format= (raw, qcow2, qcow, qed, vdi, vmdk "
 			 "and vpc or vhd are)");
 	if (backend && strcmp(backend, "vbd") && strcmp(backend, "qdisk"))
-		bad(arg, "backend= is vbd (blkbackd) or qdisk (QEMU)");
+		fail(arg, "backend= is vbd (blkbackd) or qdisk (QEMU)");
 	d->qdisk = backend ? !strcmp(backend, "qdisk")
 			   : strcmp(d->driver, "raw") != 0;
 	if (!d->qdisk && strcmp(d->driver, "raw"))
-		bad(arg, "blkbackd (backend=vbd) serves raw images only; "
+		fail(arg, "blkbackd (backend=vbd) serves raw images only; "
 			 "leave backend= out to have QEMU serve it");
 	d->devid = vdev_to_devid(d->vdev);
 	if (d->devid < 0)
-		bad(arg, "not a disk name (xvda, sdb, hdc, ...)");
+		fail(arg, "not a disk name (xvda, sdb, hdc, ...)");
 	for (unsigned i = 0; i < c->nr_disks; i++)
 		if (c->disks[i].devid == d->devid)
-			bad(arg, "two disks with the same name");
+			fail(arg, "two disks with the same name");
 	if (stat(d->path, &st) || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
-		bad(arg, errno ? strerror(errno)
+		fail(arg, errno ? strerror(errno)
 			       : "not a regular file or block device");
 	if (access(d->path, d->ro ? R_OK : R_OK | W_OK))
-		bad(arg, d->ro ? "not readable" : "not writable (use ,ro?)");
+		fail(arg, d->ro ? "not readable" : "not writable (use ,ro?)");
 	rc = disk_format_check(d->path, d->driver);
 	if (rc == -EINVAL) {
 		fprintf(stderr, "xenner: -disk %s: not a %s image (qemu-img "
 				"info shows what it is)\n", arg, format);
-		exit(XENNER_EXIT_ERROR);
+		free(opts);
+		return -1;
 	}
 	if (rc)
-		bad(arg, strerror(-rc));
+		fail(arg, strerror(-rc));
 	if (!format && (format = disk_format_guess(d->path)))
 		fprintf(stderr, "xenner: warning: -disk %s looks like a %s "
 				"image and is served raw (add ,format=%s?)\n",
@@ -99,8 +107,9 @@ void disk_parse(struct xenner_config *c, const char *arg)
 	d->path = realpath(d->path, NULL);
 	free(opts); /* d->path was inside it; vdev is a copy */
 	if (!d->path)
-		bad(arg, strerror(errno));
+		return bad(arg, strerror(errno));
 	c->nr_disks++;
+	return 0;
 }
 
 int disk_write_nodes(struct xenner *x, xs_transaction_t t)

@@ -18,10 +18,10 @@
 #include "xenner/log.h"
 #include "xenner/xs-util.h"
 
-static void bad(const char *arg, const char *why)
+static int bad(const char *arg, const char *why)
 {
 	fprintf(stderr, "xenner: -net %s: %s\n", arg, why);
-	exit(XENNER_EXIT_ERROR);
+	return -1;
 }
 
 static bool valid_mac(const char *s)
@@ -43,44 +43,52 @@ static bool valid_ifname(const char *s)
 	return n && n < 16 && !strpbrk(s, "/ \t:");
 }
 
-void net_parse(struct xenner_config *c, const char *arg)
+/* Once arg has been copied: the copy goes too. */
+#define fail(arg, why)                                                         \
+	do {                                                                   \
+		free(opts);                                                    \
+		return bad(arg, why);                                          \
+	} while (0)
+
+int net_parse(struct xenner_config *c, const char *arg)
 {
 	struct xenner_nic *n;
 	char *opts, *tok, *save;
 	uint8_t r[3];
 
 	if (c->nr_nics == XENNER_MAX_NICS)
-		bad(arg, "too many network interfaces");
+		return bad(arg, "too many network interfaces");
 	n = &c->nics[c->nr_nics];
 	opts = strdup(arg);
 	if (!opts)
-		bad(arg, "out of memory");
+		return bad(arg, "out of memory");
 	tok = strtok_r(opts, ",", &save);
 	if (!tok || strcmp(tok, "tap"))
-		bad(arg, "only 'tap' is supported");
+		fail(arg, "only 'tap' is supported");
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		if (!strncmp(tok, "mac=", 4)) {
 			if (!valid_mac(tok + 4))
-				bad(arg, "mac= wants xx:xx:xx:xx:xx:xx "
+				fail(arg, "mac= wants xx:xx:xx:xx:xx:xx "
 					 "(unicast)");
 			snprintf(n->mac, sizeof(n->mac), "%s", tok + 4);
 		} else if (!strncmp(tok, "bridge=", 7)) {
 			if (!valid_ifname(tok + 7))
-				bad(arg, "bad bridge name");
+				fail(arg, "bad bridge name");
 			snprintf(n->bridge, sizeof(n->bridge), "%s", tok + 7);
 		} else {
-			bad(arg, "unknown option (mac= and bridge= are)");
+			fail(arg, "unknown option (mac= and bridge= are)");
 		}
 	}
 	free(opts);
 	if (!n->mac[0]) {
 		/* Xen's OUI and random bytes, as xl picks one. */
 		if (getrandom(r, sizeof(r), 0) != sizeof(r))
-			bad(arg, "no random bytes for a MAC");
+			return bad(arg, "no random bytes for a MAC");
 		snprintf(n->mac, sizeof(n->mac), "00:16:3e:%02x:%02x:%02x",
 			 r[0] & 0x7f, r[1], r[2]);
 	}
 	c->nr_nics++;
+	return 0;
 }
 
 int net_write_nodes(struct xenner *x, xs_transaction_t t)

@@ -22,10 +22,10 @@
 /* VNC display N listens on TCP port 5900 + N. */
 #define VNC_MAX_DISPLAY (65535 - 5900)
 
-static void bad(const char *arg, const char *why)
+static int bad(const char *arg, const char *why)
 {
 	fprintf(stderr, "xenner: -vfb %s: %s\n", arg, why);
-	exit(XENNER_EXIT_ERROR);
+	return -1;
 }
 
 /* A host name, an IPv4 address or an IPv6 address (bare or in []). */
@@ -41,7 +41,14 @@ static bool valid_listen(const char *s)
 	return true;
 }
 
-void vfb_parse(struct xenner_config *c, const char *arg)
+/* Once arg has been copied: the copy goes too. */
+#define fail(arg, why)                                                         \
+	do {                                                                   \
+		free(opts);                                                    \
+		return bad(arg, why);                                          \
+	} while (0)
+
+int vfb_parse(struct xenner_config *c, const char *arg)
 {
 	struct xenner_vfb *v = &c->vfb;
 	char *opts, *tok, *save, *end;
@@ -49,10 +56,10 @@ void vfb_parse(struct xenner_config *c, const char *arg)
 	long n;
 
 	if (v->enabled)
-		bad(arg, "only one -vfb");
+		return bad(arg, "only one -vfb");
 	opts = strdup(arg);
 	if (!opts)
-		bad(arg, "out of memory");
+		return bad(arg, "out of memory");
 	snprintf(v->listen, sizeof(v->listen), "127.0.0.1");
 	for (tok = strtok_r(opts, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -61,13 +68,13 @@ void vfb_parse(struct xenner_config *c, const char *arg)
 			n = strtol(tok + 4, &end, 10);
 			if (errno || end == tok + 4 || *end || n < 0 ||
 			    n > VNC_MAX_DISPLAY)
-				bad(arg, "vnc= wants a display number "
+				fail(arg, "vnc= wants a display number "
 					 "(port 5900 + N)");
 			v->display = n;
 			have_display = true;
 		} else if (!strncmp(tok, "listen=", 7)) {
 			if (!valid_listen(tok + 7))
-				bad(arg, "listen= wants a host name or an IP "
+				fail(arg, "listen= wants a host name or an IP "
 					 "address");
 			/* QEMU wants an IPv6 address in brackets */
 			if (strchr(tok + 7, ':') && tok[7] != '[')
@@ -77,13 +84,14 @@ void vfb_parse(struct xenner_config *c, const char *arg)
 				snprintf(v->listen, sizeof(v->listen), "%s",
 					 tok + 7);
 		} else {
-			bad(arg, "unknown option (vnc= and listen= are)");
+			fail(arg, "unknown option (vnc= and listen= are)");
 		}
 	}
 	free(opts);
 	if (!have_display)
-		bad(arg, "vnc=DISPLAY is required (only VNC is supported)");
+		return bad(arg, "vnc=DISPLAY is required (only VNC is supported)");
 	v->enabled = true;
+	return 0;
 }
 
 /* The address as xl writes vnclisten: without the brackets. */

@@ -203,8 +203,14 @@ void events_drain(struct xenner *x);
 /* pagetable.c */
 int pagetable_validate(struct xenner *x, uint64_t mfn, unsigned level);
 
-/* disk.c: -disk */
-void disk_parse(struct xenner_config *c, const char *arg);
+/*
+ * args.c: the command line into c.  0: go on, 1: -help was printed,
+ * -1: an error was printed.
+ */
+int xenner_parse_args(struct xenner_config *c, int argc, char **argv);
+
+/* disk.c: -disk (0, or -1 with the reason printed) */
+int disk_parse(struct xenner_config *c, const char *arg);
 int disk_write_nodes(struct xenner *x, xs_transaction_t t);
 void disk_remove_nodes(struct xenner *x);
 /* "vbd" (blkbackd) or "qdisk" (QEMU): the backend's directory name */
@@ -221,7 +227,7 @@ int disk_format_check(const char *path, const char *driver);
 const char *disk_format_guess(const char *path);
 
 /* net.c: -net */
-void net_parse(struct xenner_config *c, const char *arg);
+int net_parse(struct xenner_config *c, const char *arg);
 int net_write_nodes(struct xenner *x, xs_transaction_t t);
 void net_remove_nodes(struct xenner *x);
 
@@ -232,7 +238,7 @@ int xenbus_dev_nodes(struct xenner *x, xs_transaction_t t, const char *fe_type,
 		     char be[XENBUS_DEV_PATH], char fe[XENBUS_DEV_PATH]);
 
 /* vfb.c: -vfb (QEMU's vfb and vkbd backends over VNC) */
-void vfb_parse(struct xenner_config *c, const char *arg);
+int vfb_parse(struct xenner_config *c, const char *arg);
 int vfb_write_nodes(struct xenner *x, xs_transaction_t t);
 void vfb_remove_nodes(struct xenner *x);
 
