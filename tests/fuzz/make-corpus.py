@@ -233,6 +233,95 @@ on_crash = 'preserve'
     put("xmdev", "uuid", b"\3" + b"4b3c1a2e-0000-4000-8000-0123456789ab")
 
 
+# --- vmcore: RAM pages, header[0:512], header[notes area], operations ---
+def vmcore():
+    tool_path = os.environ.get("XENNER_VMCORE", os.path.join(
+        HERE, "..", "..", "build", "tools", "xenner-vmcore"))
+    path = "/dev/shm/xenner-fuzz-corpus.%d" % os.getpid()
+    for name, pages, extra in (("16-pages", 16, b""),
+                               ("1-page-ops", 1,
+                                struct.pack("<QB", 4000, 200))):
+        subprocess.run([tool_path, "create", path, "--domid", "3",
+                        "--pages", str(pages), "--name", "fuzz"],
+                       check=True)
+        with open(path, "rb") as f:
+            img = f.read(2 << 20)
+        os.unlink(path)
+        put("vmcore", name, bytes([pages]) + img[:512] +
+            img[4096:4096 + 2048] + extra)
+
+
+# --- gnttab: note changes, grant entries, operations ---
+def gnttab():
+    ents = b""
+    for r in range(32):
+        if r < 8:
+            ents += struct.pack("<HHI", 1, 0, 10 + r)  # permit_access
+        elif r == 8:
+            ents += struct.pack("<HHI", 1 | 4, 0, 20)  # readonly
+        elif r == 9:
+            ents += struct.pack("<HHI", 1, 5, 21)      # for domain 5
+        else:
+            ents += b"\0" * 8
+    map2 = bytes([0, 1, 0, 0, 0, 0, 1])
+    unmap = bytes([3])
+    copy_in = bytes([1, 0, 1]) + struct.pack("<HBHH", 100, 2, 0, 0)
+    copy_out = bytes([1, 0, 2]) + struct.pack("<HHBH", 64, 0, 3, 128)
+    foreign = bytes([2, 1, 0, 10, 11])
+    put("gnttab", "map-unmap", b"\0" + ents + map2 + unmap)
+    put("gnttab", "copy", b"\0" + ents + copy_in + copy_out)
+    put("gnttab", "foreign", b"\0" + ents + foreign + unmap)
+    put("gnttab", "readonly-write", b"\0" + ents + bytes([0, 0, 0, 0, 8]))
+    put("gnttab", "bad-note", bytes([1 | 2 | 8, 40, 1, 2, 200, 0, 4]) +
+        ents + map2 + foreign)
+
+
+# --- evtchnd: records of (how, [len], message) from up to 3 clients ---
+def evtchnd():
+    def req(op, dom=0, port=0, vcpu=0, arg=0, flags=0, domid=0, name=b""):
+        info = struct.pack("<IIIIQQQ16s64s", domid, 0, 0, 1, 256, 256, 0,
+                           b"\1" * 16, name)
+        return struct.pack("<IIIIIIII", op, 7, dom, port, vcpu, arg, flags,
+                           1) + info
+
+    def rec(client, msg, evsock=False, drain=False, hangup=False):
+        how = client | 0x80 | (4 if evsock else 0) | (8 if drain else 0) | \
+            (0x10 if hangup else 0)
+        return bytes([how]) + msg
+
+    dom0 = rec(1, req(1, dom=0), evsock=True)
+    guest = rec(0, req(1, flags=1, domid=5, name=b"guest"), evsock=True)
+    put("evtchnd", "hello-create-bind",
+        guest + dom0 +
+        rec(0, req(2, dom=0)) +                   # alloc_unbound for dom0
+        rec(1, req(3, dom=5, port=1)) +           # dom0 binds it
+        rec(1, req(6, port=2)) +                  # send
+        rec(0, req(8, port=1), drain=True) +      # unmask
+        rec(1, req(11, dom=0)) +                  # getinfo
+        rec(0, req(14, arg=0x20)) +               # set_state running
+        rec(1, req(12, dom=5, arg=1)) +           # shutdown
+        rec(1, req(13, dom=5), hangup=True))      # destroy
+    put("evtchnd", "virq-ipi-status",
+        dom0 + rec(1, req(4, arg=3)) + rec(1, req(5, vcpu=0)) +
+        rec(1, req(9, dom=0, port=1)) + rec(1, req(7, port=2)) +
+        rec(1, req(10, dom=0)))
+    put("evtchnd", "bad-sizes",
+        bytes([0, 3]) + b"abc" + bytes([1, 0]) + dom0 +
+        bytes([1, 100]) + b"x" * 100 + rec(2, req(6, port=1)))
+
+
+# --- args: xenner's argv, NUL-separated ---
+def args():
+    put("args", "kernel", b"-kernel\0/boot/vmlinuz\0-m\0512\0-smp\02\0"
+        b"-append\0console=hvc0\0-name\0g1\0-stats")
+    put("args", "devices", b"-kernel\0k\0-disk\0/dev/null,vdev=xvdb,ro\0"
+        b"-net\0tap,mac=00:16:3e:00:00:01,bridge=br0\0-vfb\0"
+        b"vnc=1,listen=::1\0-console\0xenconsoled")
+    put("args", "bootloader", b"--bootloader\0pygrub\0-bootloader-arg\0"
+        b"--entry=1\0-disk\0/dev/null\0-loglevel\0debug")
+    put("args", "errors", b"-m\0huge\0-smp\0999\0-kernel")
+
+
 def main():
     targets = {
         "blkif": blkif,
@@ -241,6 +330,10 @@ def main():
         "kernel": kernel,
         "bootloader": bootloader,
         "xm": xm,
+        "vmcore": vmcore,
+        "gnttab": gnttab,
+        "evtchnd": evtchnd,
+        "args": args,
     }
     for name in sys.argv[1:] or targets:
         targets[name]()
