@@ -116,3 +116,19 @@ void evtchn_vcpu_init(struct emu_cpu *cpu)
 	time_init(cpu);
 	/* xenner's own ports (store, console) are below PORT_BUCKET */
 }
+
+void evtchn_new_domain(void)
+{
+	evtchn_valid_ports = PORT_BUCKET;
+	for (unsigned i = 0; i < boot->nr_vcpus; i++) {
+		struct emu_cpu *c = emu_cpu_of(i);
+
+		memset(c->virq_port, 0, sizeof(c->virq_port));
+		c->vcpu_info_registered = false;
+	}
+	for (unsigned p = 1; p < EMU_NR_PORTS; p++)
+		if (emu_ports[p].state != EMU_PORT_FREE &&
+		    p >= evtchn_valid_ports)
+			evtchn_valid_ports =
+				(p + PORT_BUCKET) & ~(PORT_BUCKET - 1);
+}

@@ -30,6 +30,10 @@ void evtchn_kick(struct emu_cpu *cpu, struct emu_cpu *target);
 void evtchn_port_bound(unsigned port, unsigned state, unsigned vcpu,
 		       unsigned virq);
 void evtchn_port_freed(unsigned port);
+/* Resumed in a new domain (restore): forgets the old domain's VIRQ
+ * bindings and vcpu_info registrations; xenner emptied the port table
+ * but for the new domain's ports. */
+void evtchn_new_domain(void);
 /* Per-vCPU start of day: APIC, clocks, what xenner reads. */
 void evtchn_vcpu_init(struct emu_cpu *cpu);
 

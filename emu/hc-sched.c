@@ -88,13 +88,32 @@ static long poll(struct emu_cpu *cpu, uint64_t arg)
 	return 0;
 }
 
+/*
+ * SHUTDOWN_suspend, as Linux's HYPERVISOR_suspend: the start_info frame
+ * in the third argument.  xenner saves the domain during the exit and
+ * answers 1 when it runs on in place (cancelled, checkpoint); a restored
+ * domain returns from here with 0, in a new domain whose event channels
+ * the guest binds again (docs/save-restore.md).
+ */
+static long suspend(struct emu_cpu *cpu, uint64_t start_info_mfn)
+{
+	int64_t rc;
+
+	cpu->page->arg1 = start_info_mfn;
+	rc = emu_exit(cpu, EMU_REQ_SHUTDOWN);
+	if (rc == 0) {
+		evtchn_new_domain();
+		time_wall_clock_set();
+	}
+	return rc;
+}
+
 long hc_sched_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg, uint64_t a3,
 		 uint64_t a4, uint64_t a5)
 {
 	struct sched_shutdown sd;
 	struct sched_remote_shutdown rsd;
 
-	(void)a3;
 	(void)a4;
 	(void)a5;
 	switch (cmd) {
@@ -110,6 +129,8 @@ long hc_sched_op(struct emu_cpu *cpu, uint64_t cmd, uint64_t arg, uint64_t a3,
 		if (sd.reason > SHUTDOWN_MAX)
 			return -XEN_EINVAL;
 		cpu->page->arg0 = sd.reason;
+		if (sd.reason == SHUTDOWN_suspend)
+			return suspend(cpu, a3);
 		emu_exit(cpu, EMU_REQ_SHUTDOWN);
 		/* The host stops the domain; a return means it refused. */
 		return -XEN_EINVAL;

@@ -41,13 +41,18 @@ void time_set_area(struct emu_cpu *cpu)
 	      virt_to_maddr(&cpu->vcpu_info->time) | 1);
 }
 
+void time_wall_clock_set(void)
+{
+	/* KVM writes the wall clock at system time 0 into shared_info */
+	wrmsr(MSR_KVM_WALL_CLOCK_NEW, virt_to_maddr(&shared_info->wc_version));
+}
+
 void time_init(struct emu_cpu *cpu)
 {
 	time_set_area(cpu);
-	/* wall clock at system time 0; written once, as Xen does at boot */
+	/* written once, as Xen does at boot (and again after a restore) */
 	if (cpu->id == 0)
-		wrmsr(MSR_KVM_WALL_CLOCK_NEW,
-		      virt_to_maddr(&shared_info->wc_version));
+		time_wall_clock_set();
 	/* PV vCPUs start with Xen's 100 Hz tick (until the guest stops it) */
 	cpu->periodic_period = MILLISECS(10);
 	cpu->runstate.state = RUNSTATE_running;

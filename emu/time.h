@@ -16,6 +16,7 @@
 /* Points KVM's clocks at this vCPU's vcpu_info (again after a move). */
 void time_set_area(struct emu_cpu *cpu);
 void time_init(struct emu_cpu *cpu);
+void time_wall_clock_set(void);
 /* System time in ns, as the guest computes it from vcpu_info->time. */
 uint64_t time_now(struct emu_cpu *cpu);
 

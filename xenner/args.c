@@ -18,6 +18,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: xenner -kernel FILE [options]\n"
 		"       xenner -bootloader pygrub -disk IMAGE [options]\n"
+		"       xenner -restore FILE [-console C] [-name N] [-stats]\n"
 		"Run a Xen PV guest kernel in a KVM virtual machine.\n\n"
 		"  -kernel FILE      the guest kernel (ELF or bzImage with Xen notes,\n"
 		"                    plain or compressed; with -bootloader: a path\n"
@@ -46,12 +47,14 @@ static void usage(FILE *out)
 		"  -console WHERE    stdio (default: the guest console on this\n"
 		"                    terminal, Ctrl-] stops the guest) or xenconsoled\n"
 		"  -keep-vmcore PATH keep the guest's memory there at exit\n"
+		"  -restore FILE     build the domain from a save image\n"
+		"                    (xenner-xm save), not from a kernel\n"
 		"  -stats            print emu's counters at exit\n"
 		"  -loglevel LEVEL   err, warn, info (default) or debug\n"
 		"  -check-kvm        only check that /dev/kvm is usable (exit 0)\n"
 		"  -help             this text\n\n"
 		"Exit status: 0 poweroff, 1 error, 2 reboot, 3 crash, "
-		"4 watchdog, 5 killed.\n",
+		"4 watchdog, 5 killed, 6 saved.\n",
 		EMU_MAX_VCPUS);
 }
 

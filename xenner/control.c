@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * The domain's control socket, $XENNER_RUNDIR/control.<domid>: how the
- * toolstack (xenner-xm) pauses and resumes a domain.  One request per
- * connection, a text word in one SOCK_SEQPACKET message ("pause",
- * "unpause", "ping"), answered with "ok" or "error: why".  The listener
+ * toolstack (xenner-xm) pauses, resumes and saves a domain.  One request
+ * per connection, in one SOCK_SEQPACKET message ("pause", "unpause",
+ * "ping", "save TIMEOUT 0|1 PATH"), answered with "ok" or "error: why";
+ * a save answers once the guest suspended and the image is written
+ * (save.c keeps the connection until then).  The listener
  * also tells tools that this xenner is alive: a socket nobody listens on
  * was left by a xenner that died, and SO_PEERCRED gives our pid.
  */
@@ -50,8 +52,10 @@ int control_start(struct xenner *x)
 	return 0;
 }
 
-static const char *control_do(struct xenner *x, const char *cmd)
+static const char *control_do(struct xenner *x, const char *cmd, int c)
 {
+	if (!strncmp(cmd, "save ", 5))
+		return save_begin(x, c, cmd + 5);
 	if (!strcmp(cmd, "ping"))
 		return "ok";
 	if (!strcmp(cmd, "pause"))
@@ -67,7 +71,7 @@ void control_serve(struct xenner *x)
 	struct timeval tv = {.tv_sec = 1};
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	char cmd[32];
+	char cmd[4200];
 	const char *reply;
 	ssize_t n;
 	int c;
@@ -85,7 +89,9 @@ void control_serve(struct xenner *x)
 	n = recv(c, cmd, sizeof(cmd) - 1, 0);
 	if (n > 0) {
 		cmd[n] = '\0';
-		reply = control_do(x, cmd);
+		reply = control_do(x, cmd, c);
+		if (!reply)
+			return; /* save.c answers later */
 		log_info("domain %u: %s from pid %d: %s", x->domid, cmd,
 			 (int)cred.pid, reply);
 		if (send(c, reply, strlen(reply), MSG_NOSIGNAL) < 0)

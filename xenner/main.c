@@ -23,6 +23,84 @@
 /* SIGTERM asks the guest to power off; it gets this long to do so. */
 #define SHUTDOWN_GRACE_SECONDS 30
 
+/*
+ * -restore FILE: the image's saved options, then the few of this command
+ * line that may differ for the new domain.  Exits with one line if the
+ * image is unusable.
+ */
+static void restore_args(struct xenner *x, int argc, char **argv)
+{
+	static const char *const with_value[] = {
+		"-console", "-name", "-loglevel", "-keep-vmcore", NULL,
+	};
+	static char *all[600];
+	const char *path = NULL;
+	char **saved;
+	int n = 0, nsaved;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i] + (argv[i][0] == '-' && argv[i][1] == '-');
+
+		if (!strcmp(a, "-restore")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "xenner: -restore needs a "
+						"file\n");
+				exit(XENNER_EXIT_ERROR);
+			}
+			path = argv[++i];
+			continue;
+		}
+		if (!strcmp(a, "-stats") || !strcmp(a, "-help") ||
+		    !strcmp(a, "-h"))
+			continue;
+		for (unsigned k = 0; with_value[k]; k++)
+			if (!strcmp(a, with_value[k])) {
+				i++; /* its value: the parser checks it */
+				a = NULL;
+				break;
+			}
+		if (a) {
+			fprintf(stderr, "xenner: -restore takes the domain's "
+					"configuration from the image; '%s' "
+					"cannot go with it\n", argv[i]);
+			exit(XENNER_EXIT_ERROR);
+		}
+	}
+	if (restore_open(x, path, &nsaved, &saved)) {
+		restore_close(x);
+		exit(XENNER_EXIT_ERROR);
+	}
+	if (nsaved + argc >= (int)(sizeof(all) / sizeof(all[0]))) {
+		fprintf(stderr, "xenner: too many options\n");
+		exit(XENNER_EXIT_ERROR);
+	}
+	all[n++] = argv[0];
+	for (int i = 0; i < nsaved; i++)
+		all[n++] = saved[i];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i] + (argv[i][0] == '-' && argv[i][1] == '-');
+
+		if (!strcmp(a, "-restore"))
+			i++;
+		else
+			all[n++] = argv[i];
+	}
+	if (xenner_parse_args(&x->cfg, n, all))
+		exit(XENNER_EXIT_ERROR);
+	x->cfg.restore = path;
+	x->cfg.argc = nsaved;
+	x->cfg.argv = saved;
+}
+
+static bool wants_restore(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-restore") ||
+		    !strcmp(argv[i], "--restore"))
+			return true;
+	return false;
+}
+
 static int setup_memory(struct xenner *x)
 {
 	char path[256];
@@ -100,17 +178,22 @@ static void wait_for_end(struct xenner *x, int sfd)
 	time_t shutdown_deadline = 0;
 
 	while (!atomic_load(&x->stopping)) {
-		struct pollfd p[4] = {
-			{ .fd = x->stop_fd, .events = POLLIN },
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = x->evc.event_fd, .events = POLLIN },
-			{ .fd = x->control_fd, .events = POLLIN },
+		struct pollfd p[5] = {
+			{.fd = x->stop_fd, .events = POLLIN},
+			{.fd = sfd, .events = POLLIN},
+			{.fd = x->evc.event_fd, .events = POLLIN},
+			{.fd = x->control_fd, .events = POLLIN},
+			{.fd = x->suspend_efd, .events = POLLIN},
 		};
 		struct signalfd_siginfo si;
 
-		if (poll(p, 4, shutdown_deadline ? 1000 : -1) < 0 &&
+		if (poll(p, 5,
+			 shutdown_deadline || save_pending(x) ? 200 : -1) < 0 &&
 		    errno != EINTR)
 			break;
+		if (p[4].revents & POLLIN)
+			save_finish(x); /* the guest suspended for a save */
+		save_tick(x);
 		if (p[3].revents & POLLIN)
 			control_serve(x); /* pause, unpause */
 		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -161,6 +244,11 @@ int main(int argc, char **argv)
 		.control_fd = -1,
 		.pause_lock = PTHREAD_MUTEX_INITIALIZER,
 		.pause_cond = PTHREAD_COND_INITIALIZER,
+		.save_lock = PTHREAD_MUTEX_INITIALIZER,
+		.save_client = -1,
+		.save_fd = -1,
+		.suspend_efd = -1,
+		.suspend_vcpu = -1,
 	};
 	struct xenner *x = &xen;
 	char err[256];
@@ -168,9 +256,15 @@ int main(int argc, char **argv)
 	int sfd = -1, rc, status;
 
 	log_init("xenner", XLOG_INFO, false);
-	rc = xenner_parse_args(&x->cfg, argc, argv);
-	if (rc)
-		return rc > 0 ? 0 : XENNER_EXIT_ERROR;
+	if (wants_restore(argc, argv)) {
+		restore_args(x, argc, argv);
+	} else {
+		rc = xenner_parse_args(&x->cfg, argc, argv);
+		if (rc)
+			return rc > 0 ? 0 : XENNER_EXIT_ERROR;
+		x->cfg.argc = argc - 1;
+		x->cfg.argv = argv + 1;
+	}
 	x->nr_pages = x->cfg.mem_mb * 256;
 	x->total_pages = x->nr_pages + XENNER_SPECIAL_PAGES;
 	for (unsigned i = 0; i < EMU_MAX_VCPUS; i++)
@@ -184,7 +278,7 @@ int main(int argc, char **argv)
 		       KVM_API_VERSION);
 		return 0;
 	}
-	if (x->cfg.bootloader) {
+	if (x->cfg.bootloader && !x->cfg.restore) {
 		rc = bootloader_run(x);
 		if (rc) {
 			bootloader_cleanup(x);
@@ -192,7 +286,9 @@ int main(int argc, char **argv)
 					    : XENNER_EXIT_ERROR;
 		}
 	}
-	rc = pv_kernel_open(&x->kernel, x->cfg.kernel, err, sizeof(err));
+	rc = x->cfg.restore ? 0
+			    : pv_kernel_open(&x->kernel, x->cfg.kernel, err,
+					     sizeof(err));
 	if (rc) {
 		log_err("%s: %s",
 			x->cfg.bootloader ? x->bl.label : x->cfg.kernel, err);
@@ -218,23 +314,30 @@ int main(int argc, char **argv)
 	sigdelset(&set, SIGPIPE);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	x->stop_fd = eventfd(0, EFD_CLOEXEC);
+	x->suspend_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	atomic_store(&x->exit_status, XENNER_EXIT_ERROR);
 
-	rc = sfd < 0 || x->stop_fd < 0 ? -errno : dom0_connect(x);
+	rc = sfd < 0 || x->stop_fd < 0 || x->suspend_efd < 0
+		     ? -errno
+		     : dom0_connect(x);
 	if (!rc)
 		rc = dom0_create_domain(x);
 	if (!rc)
 		rc = setup_memory(x);
 	if (!rc)
-		rc = build(x);
+		rc = x->cfg.restore ? restore_build(x) : build(x);
 	/* the kernel and ramdisk are in guest memory (or never will be) */
 	bootloader_cleanup(x);
 	if (!rc) {
 		log_info("domain %u (%s): %llu MiB, %u vCPU%s, %s", x->domid,
 			 x->cfg.name, (unsigned long long)x->cfg.mem_mb,
 			 x->cfg.nr_vcpus, x->cfg.nr_vcpus > 1 ? "s" : "",
-			 x->cfg.bootloader ? x->bl.label : x->cfg.kernel);
+			 x->cfg.restore	     ? x->cfg.restore
+			 : x->cfg.bootloader ? x->bl.label
+					     : x->cfg.kernel);
 		rc = xenstore_introduce(x);
+		if (!rc && x->cfg.restore)
+			rc = restore_after_introduce(x);
 		if (!rc)
 			rc = devmodel_start(x);
 		if (!rc)
@@ -250,6 +353,7 @@ int main(int argc, char **argv)
 	else
 		vcpus_stop(x, XENNER_EXIT_ERROR);
 	vcpus_join(x);
+	save_cancel(x); /* a save the domain's end overtook */
 	control_stop(x);
 	console_stop(x);
 	devmodel_stop(x); /* QEMU lets go of the domain before its nodes go */
@@ -274,6 +378,7 @@ int main(int argc, char **argv)
 	emu_memory_destroy(x);
 	dom0_disconnect(x);
 	pv_kernel_free(&x->kernel);
+	restore_close(x);
 	/* -disk: realpath()s */
 	for (unsigned i = 0; i < x->cfg.nr_disks; i++)
 		free(x->cfg.disks[i].path);
@@ -281,5 +386,7 @@ int main(int argc, char **argv)
 		close(sfd);
 	if (x->stop_fd >= 0)
 		close(x->stop_fd);
+	if (x->suspend_efd >= 0)
+		close(x->suspend_efd);
 	return status;
 }

@@ -94,6 +94,10 @@ static void handle_request(struct vcpu *v)
 		console_write(x, p->data, len);
 		break;
 	case EMU_REQ_SHUTDOWN:
+		if (p->arg0 == SHUTDOWN_suspend) {
+			save_suspended(v);
+			break;
+		}
 		status = shutdown_status(p->arg0);
 		if (status < 0) {
 			log_warn("domain %u asked for shutdown reason %llu, "

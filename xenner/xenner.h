@@ -25,6 +25,7 @@ enum xenner_exit {
 	XENNER_EXIT_CRASH = 3,
 	XENNER_EXIT_WATCHDOG = 4,
 	XENNER_EXIT_KILLED = 5, /* destroyed from dom0 or by a signal */
+	XENNER_EXIT_SAVED = 6,	/* saved to a file (xenner-xm save) */
 };
 
 /* Frames the guest does not own but Xen would: after the guest's RAM. */
@@ -87,6 +88,10 @@ struct xenner_config {
 	const char *bootloader;
 	const char *bootloader_args[BOOTLOADER_MAX_ARGS];
 	unsigned nr_bootloader_args;
+	/* the command line, kept in a save image; -restore FILE */
+	int argc;
+	char **argv;
+	const char *restore;
 };
 
 /* bootloader.c: what the bootloader found; its directory until built */
@@ -145,6 +150,19 @@ struct xenner {
 	pthread_cond_t pause_cond;
 	bool paused;
 	unsigned nr_parked; /* vCPU threads waiting in the pause */
+	/* save.c: a save in progress; save_lock guards what vCPUs touch */
+	pthread_mutex_t save_lock;
+	int save_client; /* the control connection waiting; -1: none */
+	int save_fd;	 /* FILE.part */
+	char save_path[4096];
+	bool save_checkpoint, save_waiting;
+	unsigned save_timeout;
+	double save_deadline;
+	int suspend_efd;  /* eventfd: a vCPU suspended for the save */
+	int suspend_vcpu; /* -1: none yet */
+	uint64_t suspend_si_pfn;
+	/* restore.c: the image being restored */
+	struct restore_image *restore;
 };
 
 /* kvm.c */
@@ -268,6 +286,22 @@ void console_stop(struct xenner *x);
 int control_start(struct xenner *x);
 void control_serve(struct xenner *x);
 void control_stop(struct xenner *x);
+/* save.c: the control socket's "save"; NULL if it took the client */
+const char *save_begin(struct xenner *x, int client, const char *args);
+bool save_pending(struct xenner *x);
+void save_suspended(struct vcpu *v); /* a vCPU's SHUTDOWN_suspend */
+void save_finish(struct xenner *x);  /* suspend_efd is readable */
+void save_tick(struct xenner *x);    /* the timeout */
+void save_cancel(struct xenner *x);  /* the domain ends first */
+
+/* restore.c: -restore FILE.  restore_open checks the whole image and
+ * gives its saved options; restore_build replaces build(). */
+int restore_open(struct xenner *x, const char *path, int *argc,
+		 char ***argv);
+int restore_build(struct xenner *x);
+int restore_after_introduce(struct xenner *x);
+void restore_close(struct xenner *x);
+
 /* stats.c */
 void stats_print(struct xenner *x, FILE *out);
 

@@ -39,7 +39,12 @@
 static char xenner_path[PATH_MAX];
 
 /* $XENNER, else beside us (installed), else the build tree's. */
-static int find_xenner(void)
+const char *xm_xenner_path(void)
+{
+	return find_xenner() ? NULL : xenner_path;
+}
+
+int find_xenner(void)
 {
 	const char *env = getenv("XENNER");
 	char exe[PATH_MAX], *dir;
@@ -254,7 +259,7 @@ static bool introduced(int domid)
  * xenstore with its devices (as xl create returns with the domain set
  * up), or -1 once xenner exited.
  */
-static int find_domid(const char *name, pid_t pid)
+int xm_find_domid(const char *name, pid_t pid)
 {
 	for (int i = 0; i < 2400; i++) {
 		struct evtchn_client c;
@@ -364,8 +369,8 @@ static pid_t spawn_xenner(char **argv, bool foreground, int log_fd)
 }
 
 static const char *const ended_how[] = {
-	"powered off", "xenner failed",	 "rebooted",
-	"crashed",     "watchdog fired", "destroyed",
+	"powered off",	  "xenner failed", "rebooted", "crashed",
+	"watchdog fired", "destroyed",	   "saved",
 };
 
 static int monitor(const struct xm_domcfg *d, char **argv, const char *cfg,
@@ -389,7 +394,7 @@ static int monitor(const struct xm_domcfg *d, char **argv, const char *cfg,
 		xenner_pid = pid;
 		if (stop_requested)
 			kill(pid, SIGTERM);
-		domid = find_domid(d->name, pid);
+		domid = xm_find_domid(d->name, pid);
 		write_state(d, cfg, pid, domid);
 		if (domid > 0)
 			mlog("domain %s started (id %d, xenner pid %d)",
@@ -411,7 +416,7 @@ static int monitor(const struct xm_domcfg *d, char **argv, const char *cfg,
 		else if (status == 3 || status == 4)
 			act = d->on_crash;
 		mlog("domain %s (id %d) %s (xenner exit status %d)%s%s",
-		     d->name, domid, status < 6 ? ended_how[status] : "ended",
+		     d->name, domid, status < 7 ? ended_how[status] : "ended",
 		     status, status == 1 || status >= 5 ? "" : ": ",
 		     status == 1 || status >= 5 ? "" : xm_action_name(act));
 		if (status == 1 || status >= 5)

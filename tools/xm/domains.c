@@ -62,11 +62,17 @@ int xm_connect(struct evtchn_client *c)
 
 int xm_control(uint32_t domid, const char *req, pid_t *pid)
 {
+	return xm_control_wait(domid, req, pid, 10);
+}
+
+int xm_control_wait(uint32_t domid, const char *req, pid_t *pid,
+		    unsigned timeout_s)
+{
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = 10};
+	struct timeval tv = {.tv_sec = timeout_s};
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	char name[32], reply[128];
+	char name[32], reply[700];
 	ssize_t n;
 	int fd;
 

@@ -25,6 +25,10 @@ static const struct {
 	{"destroy", cmd_destroy, "NAME|ID            end it at once"},
 	{"pause", cmd_pause, "NAME|ID              stop its vCPUs"},
 	{"unpause", cmd_unpause, "NAME|ID            resume its vCPUs"},
+	{"save", cmd_save,
+	 "[-c] [-t SECS] NAME|ID FILE  suspend it into FILE (-c: keep it "
+	 "running)"},
+	{"restore", cmd_restore, "FILE               start a saved domain"},
 	{"info", cmd_info, "                      host information"},
 	{"vcpu-list", cmd_vcpu_list,
 	 "[NAME|ID]        vCPUs and their "

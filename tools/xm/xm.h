@@ -67,6 +67,16 @@ int cmd_reboot(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+/* create.c: the xenner binary (NULL if none); the domain xenner pid
+ * registered under name once introduced, -1 if it exited first */
+int find_xenner(void);
+const char *xm_xenner_path(void);
+int xm_find_domid(const char *name, pid_t pid);
+/* domains.c: xm_control with a reply timeout */
+int xm_control_wait(uint32_t domid, const char *req, pid_t *pid,
+		    unsigned timeout_s);
 
 /* console.c: attaches this terminal to the domain's pty until Ctrl-] */
 int xm_console_attach(uint32_t domid, unsigned wait_s);

@@ -1,0 +1,120 @@
+#!/bin/bash
+# test-needs: kvm
+# Save and restore with the hk-suspend helper kernel, which suspends as
+# Linux does (docs/save-restore.md): xenner-xm save ends the domain
+# (xenner exits 6) and writes an ELF image readelf and xenner-vmcore
+# read; xenner -restore resumes it in a new domain where the suspend
+# returns 0 and its counter, memory, clock and xenstore node survived;
+# save -c keeps it running (the suspend returns 1) and its image restores
+# too; xenner-xm restore brings it back in the background; a guest that
+# does not suspend in time keeps running and leaves no file; corrupt,
+# truncated and foreign files are refused with one line and leave nothing.
+. "$(dirname "$0")/lib.sh"
+[ -w /dev/kvm ] || skip "no writable /dev/kvm"
+XENNER="$BUILD/xenner/xenner"
+XM="$BUILD/tools/xm/xenner-xm"
+HK="$BUILD/tests/guests/hk-suspend"
+need_file "$XENNER" "make"
+need_file "$XM" "make"
+need_file "$HK" "make"
+start_dom0
+R=$XENNER_RUNDIR
+
+boot() { # name, output, command line
+	"$XENNER" -kernel "$HK" -name "$1" -m 64 -append "$3" >"$2" 2>&1 &
+	GUEST=$!
+	on_exit "kill $GUEST"
+	wait_guest $GUEST "$2" "hk-suspend: counting"
+}
+
+nothing_left() { # what
+	for f in "$R"/vmcore.* "$R"/emu.* "$R"/*.part; do
+		[ -e "$f" ] && fail "$1 left $f behind"
+	done
+	return 0
+}
+
+# 1. save: the domain ends, the image is an ELF core
+boot hks "$R/a.out" "secs=120"
+t0=$(date +%s%N)
+"$XM" save hks "$R/img" || { cat "$R/a.out"; fail "xenner-xm save"; }
+t1=$(date +%s%N)
+wait $GUEST
+rc=$?
+[ $rc = 6 ] || { cat "$R/a.out"; fail "xenner exit $rc after save, expected 6"; }
+grep -q "saved to $R/img" "$R/a.out" || fail "no 'saved' line"
+[ -f "$R/img" ] || fail "no image"
+nothing_left "save"
+readelf -l "$R/img" | grep -q "LOAD.*0x0000000000200000" || fail "readelf: no RAM segment"
+"$BUILD/tools/xenner-vmcore" info "$R/img" | grep -q "hks" ||
+	fail "xenner-vmcore info does not read the image"
+ok "save: $(( (t1 - t0) / 1000000 )) ms for 64 MiB, $(du -k "$R/img" | cut -f1) KiB on disk of $(( $(stat -c %s "$R/img") / 1024 )) KiB"
+
+# 2. restore: a new domain, the suspend returned 0, everything survived
+cp --sparse=always "$R/img" "$R/img.copy"
+t0=$(date +%s%N)
+timeout -k 5 "$(scaled 60)" "$XENNER" -restore "$R/img" >"$R/b.out" 2>&1
+rc=$?
+t1=$(date +%s%N)
+[ $rc = 0 ] || { cat "$R/b.out"; fail "restore: exit $rc"; }
+grep -q "hk-suspend: resumed in a new domain" "$R/b.out" || { cat "$R/b.out"; fail "not resumed"; }
+grep -Eq "^RESULT: [1-9][0-9]* passed, 0 failed" "$R/b.out" || { cat "$R/b.out"; fail "restored guest failed"; }
+nothing_left "restore"
+ok "restore: $(grep -m1 '^RESULT' "$R/b.out") ($(( (t1 - t0) / 1000000 )) ms to the guest's poweroff)"
+
+# 3. refused images: one line, exit 1, nothing built
+refuse() { # file, expected text, what
+	timeout 30 "$XENNER" -restore "$1" >"$R/r.out" 2>&1
+	rc=$?
+	[ $rc = 1 ] || { cat "$R/r.out"; fail "$3: exit $rc, expected 1"; }
+	[ "$(wc -l <"$R/r.out")" = 1 ] || { cat "$R/r.out"; fail "$3: not one line"; }
+	grep -q "$2" "$R/r.out" || { cat "$R/r.out"; fail "$3: no '$2'"; }
+	nothing_left "$3"
+	ok "$3 refused: $(cat "$R/r.out")"
+}
+cp --sparse=always "$R/img.copy" "$R/bad"
+printf '\x5a' | dd of="$R/bad" bs=1 seek=$((2 * 1024 * 1024 + 5000)) conv=notrunc status=none
+refuse "$R/bad" "guest memory is corrupt" "a flipped bit in RAM"
+cp --sparse=always "$R/img.copy" "$R/bad"
+truncate -s $(($(stat -c %s "$R/bad") - 100)) "$R/bad"
+refuse "$R/bad" "truncated" "a truncated image"
+truncate -s 3000000 "$R/bad"
+refuse "$R/bad" "truncated\|inconsistent\|not match" "an image cut in its RAM"
+echo "hello" >"$R/bad"
+refuse "$R/bad" "not a xenner save image" "a text file"
+timeout 30 "$XENNER" -restore "$R/img.copy" -m 128 >"$R/r.out" 2>&1 &&
+	fail "-restore with -m was accepted"
+grep -q "cannot go with it" "$R/r.out" || { cat "$R/r.out"; fail "-m: no message"; }
+nothing_left "-restore -m"
+
+# 4. xenner-xm restore: in the background, its console on xenconsoled
+"$XM" restore "$R/img.copy" >"$R/xm.out" 2>&1 || { cat "$R/xm.out"; fail "xenner-xm restore"; }
+grep -q "hks restored as domain" "$R/xm.out" || fail "xenner-xm restore said $(cat "$R/xm.out")"
+wait_until "grep -q '^RESULT' '$R/xm/hks.log'" 300 || { cat "$R/xm/hks.log"; fail "no RESULT"; }
+grep -Eq "^RESULT: [1-9][0-9]* passed, 0 failed" "$R/xm/hks.log" || { cat "$R/xm/hks.log"; fail "xm-restored guest failed"; }
+ok "xenner-xm restore: $(cat "$R/xm.out")"
+
+# 5. checkpoint: the guest runs on (suspend returns 1); its image restores
+boot hkc "$R/c.out" "secs=6"
+"$XM" save -c hkc "$R/ckpt" || { cat "$R/c.out"; fail "xenner-xm save -c"; }
+wait_guest $GUEST "$R/c.out" "suspend cancelled: running on"
+wait $GUEST
+rc=$?
+[ $rc = 0 ] || { cat "$R/c.out"; fail "checkpointed guest: exit $rc"; }
+grep -Eq "^RESULT: [1-9][0-9]* passed, 0 failed" "$R/c.out" || { cat "$R/c.out"; fail "checkpointed guest failed"; }
+timeout -k 5 "$(scaled 60)" "$XENNER" -restore "$R/ckpt" >"$R/d.out" 2>&1 ||
+	{ cat "$R/d.out"; fail "restore of the checkpoint"; }
+grep -q "resumed in a new domain" "$R/d.out" || { cat "$R/d.out"; fail "checkpoint not resumed"; }
+ok "checkpoint: the guest ran on, its image restored ($(grep -m1 '^RESULT' "$R/d.out"))"
+
+# 6. a guest that does not suspend: a clear error, it keeps running
+boot hkn "$R/n.out" "secs=8 nosuspend"
+"$XM" save -t 2 hkn "$R/never" >"$R/s.out" 2>&1 && fail "save of a guest that never suspends succeeded"
+grep -q "did not suspend within 2 s" "$R/s.out" || { cat "$R/s.out"; fail "no timeout message"; }
+[ -e "$R/never" ] && fail "an image of a guest that never suspended"
+proc_alive $GUEST || fail "the guest did not keep running"
+wait $GUEST
+rc=$?
+[ $rc = 0 ] || { cat "$R/n.out"; fail "guest after the refused save: exit $rc"; }
+nothing_left "the refused save"
+ok "no suspend in time: $(cat "$R/s.out"); the guest ran on"

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xenner-xm save and restore (docs/save-restore.md).  save asks the
+ * domain's xenner over its control socket, which asks the guest to
+ * suspend and writes the image; restore starts `xenner -restore FILE`
+ * in the background with its console on xenconsoled, and returns once
+ * the new domain is introduced to xenstore.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "xenner/rundir.h"
+#include "xenner/vmcore.h"
+#include "xm.h"
+
+#define SAVE_DEFAULT_TIMEOUT 30
+
+/* FILE made absolute: xenner runs elsewhere */
+static int absolute(const char *file, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (file[0] == '/')
+		return snprintf(out, len, "%s", file) >= (int)len ? -1 : 0;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -1;
+	return snprintf(out, len, "%s/%s", cwd, file) >= (int)len ? -1 : 0;
+}
+
+int cmd_save(int argc, char **argv)
+{
+	unsigned timeout = SAVE_DEFAULT_TIMEOUT;
+	bool checkpoint = false;
+	char path[PATH_MAX], req[PATH_MAX + 32];
+	struct xm_dom d;
+	int opt;
+
+	optind = 0;
+	while ((opt = getopt(argc + 1, argv - 1, "+ct:")) != -1) {
+		if (opt == 'c')
+			checkpoint = true;
+		else if (opt == 't' && atoi(optarg) > 0)
+			timeout = atoi(optarg);
+		else
+			goto usage;
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
+	if (argc != 2)
+		goto usage;
+	if (xm_lookup(argv[0], &d))
+		return XM_EXIT_FAIL;
+	if (d.preserved || !d.info.domid) {
+		xm_err("save: domain %s is not a running xenner domain",
+		       argv[0]);
+		return XM_EXIT_FAIL;
+	}
+	if (absolute(argv[1], path, sizeof(path))) {
+		xm_err("save: %s: path too long", argv[1]);
+		return XM_EXIT_FAIL;
+	}
+	snprintf(req, sizeof(req), "save %u %d %s", timeout, checkpoint, path);
+	/* the guest's time to suspend, then writing the image */
+	if (xm_control_wait(d.info.domid, req, NULL, timeout + 300))
+		return XM_EXIT_FAIL;
+	if (!checkpoint)
+		xm_wait_gone(d.info.domid, 30);
+	return XM_EXIT_OK;
+usage:
+	xm_err("usage: %s save [-c] [-t SECS] NAME|ID FILE", XM_PROG);
+	return XM_EXIT_USAGE;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	char path[PATH_MAX], log[PATH_MAX], name[VMCORE_NAME_LEN];
+	struct vmcore vc;
+	const char *xenner;
+	int fd, st, domid;
+	pid_t pid;
+
+	if (argc != 1 || argv[0][0] == '-') {
+		xm_err("usage: %s restore FILE", XM_PROG);
+		return XM_EXIT_USAGE;
+	}
+	xenner = xm_xenner_path();
+	if (!xenner) {
+		xm_err("cannot find xenner (set XENNER=/path/to/xenner)");
+		return XM_EXIT_FAIL;
+	}
+	if (absolute(argv[0], path, sizeof(path)))
+		return XM_EXIT_FAIL;
+	/* its name, to find the new domain (xenner checks the rest) */
+	if (vmcore_open(&vc, path, false)) {
+		xm_err("restore: %s is not a xenner save image", path);
+		return XM_EXIT_FAIL;
+	}
+	snprintf(name, sizeof(name), "%s", vc.dom->name);
+	vmcore_close(&vc);
+	if (rundir_file(log, sizeof(log), "xm")) {
+		return XM_EXIT_FAIL;
+	}
+	mkdir(log, 0700);
+	snprintf(log + strlen(log), sizeof(log) - strlen(log), "/%s.log", name);
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		xm_err("restore: %s: %s", log, strerror(errno));
+		return XM_EXIT_FAIL;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char *args[] = {(char *)xenner, "-restore",    path,
+				"-console",	"xenconsoled", NULL};
+
+		setsid();
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		signal(SIGTERM, SIG_DFL);
+		execv(xenner, args);
+		_exit(127);
+	}
+	close(fd);
+	if (pid < 0)
+		return XM_EXIT_FAIL;
+	domid = xm_find_domid(name, pid);
+	if (domid < 0) {
+		char line[512] = "", last[512] = "";
+		FILE *f = fopen(log, "r");
+
+		waitpid(pid, &st, 0);
+		while (f && fgets(line, sizeof(line), f))
+			snprintf(last, sizeof(last), "%s", line);
+		if (f)
+			fclose(f);
+		last[strcspn(last, "\n")] = '\0';
+		xm_err("restore of %s failed: %s", path,
+		       *last ? last : "xenner ended");
+		return XM_EXIT_FAIL;
+	}
+	printf("%s restored as domain %d\n", name, domid);
+	return XM_EXIT_OK;
+}
