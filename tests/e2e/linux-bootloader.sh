@@ -132,6 +132,8 @@ disk = [ 'file:$parted,xvda,w' ]
 extra = 'xenner.run="$run"'
 CFG
 "$XM" create "$cfg" | grep -q "Started domain pyg" || { xm_log pyg; fail "create"; }
+"$XM" list -l pyg | grep -q "(bootloader pygrub)" || { "$XM" list -l pyg; fail "list -l: no bootloader"; }
+"$XM" list -l pyg | grep -q "(mode w)" || { "$XM" list -l pyg; fail "list -l: xvda not writable"; }
 out=$XENNER_RUNDIR/console.out
 (
 	for _ in $(seq "$(scaled 240)"); do

@@ -49,7 +49,7 @@ static double cpu_time(const struct xm_dom *d)
 static void print_sxp_from_cmdline(pid_t pid)
 {
 	char path[64], buf[8192];
-	const char *kernel = "", *initrd = "", *args = "";
+	const char *kernel = "", *initrd = "", *args = "", *bootloader = "";
 	const char *disks[32];
 	unsigned nd = 0;
 	size_t n;
@@ -72,23 +72,34 @@ static void print_sxp_from_cmdline(pid_t pid)
 			initrd = next;
 		else if (!strcmp(p, "-append"))
 			args = next;
+		else if (!strcmp(p, "-bootloader"))
+			bootloader = next;
 		else if (!strcmp(p, "-disk") && nd < 32)
 			disks[nd++] = next;
 	}
+	if (*bootloader)
+		printf("    (bootloader %s)\n", bootloader);
 	printf("    (image\n        (linux\n            (kernel %s)\n", kernel);
 	if (*initrd)
 		printf("            (ramdisk %s)\n", initrd);
 	printf("            (args '%s')\n        )\n    )\n", args);
 	for (unsigned i = 0; i < nd; i++) {
-		char spec[1100], *vdev, *ro;
+		char spec[1100], *vdev, *opt, *save;
+		bool ro = false;
 
+		/* PATH[,vdev=NAME][,ro][,format=F][,backend=B] */
 		snprintf(spec, sizeof(spec), "%s", disks[i]);
-		vdev = strstr(spec, ",vdev=");
-		ro = strstr(spec, ",ro");
-		if (vdev)
-			*vdev = '\0', vdev += 6;
-		if (vdev && (ro = strchr(vdev, ',')))
-			*ro++ = '\0';
+		vdev = NULL;
+		opt = strchr(spec, ',');
+		if (opt)
+			*opt++ = '\0';
+		for (opt = opt ? strtok_r(opt, ",", &save) : NULL; opt;
+		     opt = strtok_r(NULL, ",", &save)) {
+			if (!strncmp(opt, "vdev=", 5))
+				vdev = opt + 5;
+			else if (!strcmp(opt, "ro"))
+				ro = true;
+		}
 		printf("    (device\n        (vbd\n            (uname file:%s)"
 		       "\n            (dev %s)\n            (mode %s)\n"
 		       "        )\n    )\n",
