@@ -2,17 +2,15 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <xen/grant_table.h>
 
 #include "gnttab-pin.h"
 #include "shim.h"
+#include "xenner/gntpin.h"
 
-struct gnt_pin {
-	uint32_t ref;
-	uint32_t pins;	 /* all users: GTF_reading */
-	uint32_t writes; /* writable users: GTF_writing */
-};
+static struct ratelimit pin_rl = RATELIMIT_INIT(5, 10);
 
 static const struct {
 	int err;
@@ -45,31 +43,6 @@ int gnt_err_status(enum gnt_err err)
 const char *gnt_err_name(enum gnt_err err)
 {
 	return gnt_errs[err].name;
-}
-
-static struct gnt_pin *pin_find(struct shim_dom *d, uint32_t ref, bool add)
-{
-	for (size_t i = 0; i < d->nr_pins; i++)
-		if (d->pins[i].ref == ref)
-			return &d->pins[i];
-	if (!add)
-		return NULL;
-	if (d->nr_pins == d->max_pins) {
-		size_t n = d->max_pins ? 2 * d->max_pins : 16;
-		struct gnt_pin *p = realloc(d->pins, n * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		d->pins = p;
-		d->max_pins = n;
-	}
-	d->pins[d->nr_pins] = (struct gnt_pin){.ref = ref};
-	return &d->pins[d->nr_pins++];
-}
-
-static void pin_drop(struct shim_dom *d, struct gnt_pin *p)
-{
-	*p = d->pins[--d->nr_pins];
 }
 
 /* The shared entry of ref in the mapped RAM, or NULL if out of range. */
@@ -126,17 +99,12 @@ static enum gnt_err entry_set_flags(grant_entry_v1_t *e, bool write)
 	return GNT_NO_ACCESS;
 }
 
-static void entry_clear_flags(struct shim_dom *d, uint32_t ref,
-			      const struct gnt_pin *p)
+static void entry_clear_flags(void *arg, uint32_t ref, uint16_t clear)
 {
-	uint16_t clear = 0;
+	struct shim_dom *d = arg;
 	enum gnt_err err;
 	grant_entry_v1_t *e;
 
-	if (!p->writes)
-		clear |= GTF_writing;
-	if (!p->pins)
-		clear |= GTF_reading;
 	if (!clear)
 		return;
 	e = gnt_entry(d, ref, &err);
@@ -145,13 +113,41 @@ static void entry_clear_flags(struct shim_dom *d, uint32_t ref,
 				   __ATOMIC_RELEASE);
 }
 
+/* The domain's shared pin table, opened on first use. */
+static struct gntpin *pin_table(struct shim_dom *d, enum gnt_err *err)
+{
+	struct gntpin *t = d->pins;
+	int ret;
+
+	if (t)
+		return t;
+	t = malloc(sizeof(*t));
+	if (!t) {
+		*err = GNT_NOMEM;
+		return NULL;
+	}
+	ret = gntpin_open(t, d->domid, d->dev, d->ino, true);
+	if (ret) {
+		log_ratelimited(&pin_rl, XLOG_WARN,
+				"xengnttab: d%u: cannot open the grant pin "
+				"table: %s",
+				d->domid, strerror(-ret));
+		free(t);
+		*err = ret == -ESTALE ? GNT_BAD_DOMAIN : GNT_NOMEM;
+		return NULL;
+	}
+	d->pins = t;
+	return t;
+}
+
 enum gnt_err gnt_pin(struct shim_dom *d, uint32_t ref, bool write,
 		     uint64_t *frame)
 {
 	enum gnt_err err = GNT_OK;
 	grant_entry_v1_t *e;
-	struct gnt_pin *p;
+	struct gntpin *t;
 	uint64_t f;
+	int ret;
 
 	if (__atomic_load_n(&d->vc.dom->state, __ATOMIC_RELAXED) ==
 	    VMCORE_STATE_DYING)
@@ -159,9 +155,18 @@ enum gnt_err gnt_pin(struct shim_dom *d, uint32_t ref, bool write,
 	e = gnt_entry(d, ref, &err);
 	if (!e)
 		return err;
-	p = pin_find(d, ref, true);
-	if (!p)
+	t = pin_table(d, &err);
+	if (!t)
+		return err;
+	gntpin_lock(t);
+	/* Counted before the flags are set: a set flag always has a count. */
+	ret = gntpin_add(t, ref, write);
+	if (ret == -ENOSPC && gntpin_release(t, entry_clear_flags, d))
+		ret = gntpin_add(t, ref, write);
+	if (ret) {
+		gntpin_unlock(t);
 		return GNT_NOMEM;
+	}
 	/*
 	 * Check the entry even when already pinned: the guest may have
 	 * revoked and re-granted it (it must not, while in use, but it is
@@ -169,10 +174,10 @@ enum gnt_err gnt_pin(struct shim_dom *d, uint32_t ref, bool write,
 	 */
 	err = entry_set_flags(e, write);
 	if (err)
-		goto err_pin;
-	p->pins++;
-	if (write)
-		p->writes++;
+		gntpin_sub(t, ref, write); /* the flags are not ours to clear */
+	gntpin_unlock(t);
+	if (err)
+		return err;
 	/* Read the frame after pinning, as Xen does. */
 	f = __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE);
 	if (!shim_dom_frames_ok(d, f, 1)) {
@@ -181,22 +186,26 @@ enum gnt_err gnt_pin(struct shim_dom *d, uint32_t ref, bool write,
 	}
 	*frame = f;
 	return GNT_OK;
-err_pin:
-	if (!p->pins)
-		pin_drop(d, p);
-	return err;
 }
 
 void gnt_unpin(struct shim_dom *d, uint32_t ref, bool write)
 {
-	struct gnt_pin *p = pin_find(d, ref, false);
+	struct gntpin *t = d->pins;
 
-	if (!p || !p->pins)
+	if (!t)
 		return;
-	p->pins--;
-	if (write && p->writes)
-		p->writes--;
-	entry_clear_flags(d, ref, p);
-	if (!p->pins)
-		pin_drop(d, p);
+	gntpin_lock(t);
+	entry_clear_flags(d, ref, gntpin_sub(t, ref, write));
+	gntpin_unlock(t);
+}
+
+/* Releases the pins of dead processes in every domain's table. */
+void gnt_release_dead(void)
+{
+	int ret = gntpin_release_all();
+
+	if (ret < 0 && ret != -ENOENT)
+		log_debug("xengnttab: cannot release dead processes' grants: "
+			  "%s",
+			  strerror(-ret));
 }

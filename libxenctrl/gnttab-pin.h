@@ -4,9 +4,12 @@
  * it: check the shared entry, set GTF_reading/GTF_writing while the grant
  * is in use, clear them when the last user goes.
  *
- * Pin counts live in the handle's domain cache entry, so two handles (or
- * processes) mapping the same grant do not see each other's pins: the
- * first to drop its last pin clears the flags.
+ * Pin counts live in the domain's shared pin table (include/xenner/gntpin.h,
+ * $XENNER_RUNDIR/gntpin.<domid>), per process: a flag is cleared only when
+ * no process holds the grant any more, and the pins of a process that died
+ * (SIGKILL included) are released by the next xengnttab_open, by
+ * xenner-cleanup or by xenner, as Xen releases them when the kernel closes
+ * the dead process's gntdev file.
  */
 #ifndef XENNER_GNTTAB_PIN_H
 #define XENNER_GNTTAB_PIN_H
@@ -41,5 +44,7 @@ const char *gnt_err_name(enum gnt_err err);
 enum gnt_err gnt_pin(struct shim_dom *d, uint32_t ref, bool write,
 		     uint64_t *frame);
 void gnt_unpin(struct shim_dom *d, uint32_t ref, bool write);
+/* Releases the pins of processes that are gone, in every domain. */
+void gnt_release_dead(void);
 
 #endif

@@ -64,6 +64,11 @@ xengnttab_handle *xengnttab_open(struct xentoollog_logger *logger,
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	h->max_grants = GNT_DEFAULT_MAX;
+	/*
+	 * A restarted backend releases what its killed predecessor held
+	 * before it maps anything (on Xen the kernel did, closing gntdev).
+	 */
+	gnt_release_dead();
 	return h;
 }
 

@@ -55,7 +55,14 @@ $(BUILD)/tests/unit/test-shim-foreign: $(BUILD)/tests/unit/test-shim-foreign.o \
 	$(CC) -o $@ $(filter %.o %.a,$^) $(LDFLAGS) $(SHIM_TEST_LDFLAGS) \
 		-lxenforeignmemory -lcmocka
 
-TEST_BINS += $(BUILD)/tests/unit/test-shim-gnttab $(BUILD)/tests/unit/test-shim-foreign
+# Pins that outlive a killed process (include/xenner/gntpin.h).
+$(BUILD)/tests/unit/test-shim-gnttab-pins: $(BUILD)/tests/unit/test-shim-gnttab-pins.o \
+		$(BUILD)/tests/unit/shim-test-dom.o $(COMMON_LIB) $(SHIM_SOS) $(SHIM_LINKS)
+	$(CC) -o $@ $(filter %.o %.a,$^) $(LDFLAGS) $(SHIM_TEST_LDFLAGS) \
+		-lxengnttab -lcmocka
+
+TEST_BINS += $(BUILD)/tests/unit/test-shim-gnttab $(BUILD)/tests/unit/test-shim-foreign \
+	$(BUILD)/tests/unit/test-shim-gnttab-pins
 
 # Against a live evtchnd (started by the test; skips if not built).
 $(BUILD)/tests/unit/test-shim-evtchn: $(BUILD)/tests/unit/test-shim-evtchn.o \

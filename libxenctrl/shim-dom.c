@@ -5,11 +5,14 @@
 #include <sys/stat.h>
 
 #include "shim-dom.h"
+#include "xenner/gntpin.h"
 #include "shim.h"
 
 static void dom_free(struct shim_dom *d)
 {
 	vmcore_close(&d->vc);
+	if (d->pins)
+		gntpin_close(d->pins);
 	free(d->pins);
 	free(d);
 }

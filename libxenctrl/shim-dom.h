@@ -14,7 +14,7 @@
 
 #include "xenner/vmcore.h"
 
-struct gnt_pin;
+struct gntpin;
 
 struct shim_dom {
 	struct shim_dom *next;
@@ -24,10 +24,11 @@ struct shim_dom {
 	unsigned int users; /* mappings and pins that reference this entry */
 	bool stale;	    /* replaced on disk; freed when users drops to 0 */
 	struct vmcore vc;
-	/* Grant pins held through this handle (gnttab only). */
-	struct gnt_pin *pins;
-	size_t nr_pins;
-	size_t max_pins;
+	/*
+	 * The domain's shared pin table (include/xenner/gntpin.h), opened
+	 * at the first grant pin (gnttab only).
+	 */
+	struct gntpin *pins;
 };
 
 struct shim_domcache {

@@ -188,9 +188,12 @@ static void wait_for_end(struct xenner *x, int sfd)
 		struct signalfd_siginfo si;
 
 		if (poll(p, 5,
-			 shutdown_deadline || save_pending(x) ? 200 : -1) < 0 &&
+			 shutdown_deadline || save_pending(x)
+				 ? 200
+				 : GRANT_RELEASE_SECONDS * 1000) < 0 &&
 		    errno != EINTR)
 			break;
+		grant_release_tick(x);
 		if (p[4].revents & POLLIN)
 			save_finish(x); /* the guest suspended for a save */
 		save_tick(x);
@@ -373,6 +376,7 @@ int main(int argc, char **argv)
 			log_err("cannot keep the vmcore as %s: %s",
 				x->cfg.keep_vmcore, strerror(errno));
 		unlink(x->vmcore.path);
+		grant_release_remove(x);
 		vmcore_close(&x->vmcore);
 	}
 	emu_memory_destroy(x);

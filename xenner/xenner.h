@@ -303,6 +303,11 @@ int restore_after_introduce(struct xenner *x);
 void restore_close(struct xenner *x);
 
 /* stats.c */
+/* grant-release.c: dead dom0 processes' grant pins (gntpin.<domid>) */
+#define GRANT_RELEASE_SECONDS 5
+void grant_release_tick(struct xenner *x);
+void grant_release_remove(struct xenner *x); /* with the vmcore */
+
 void stats_print(struct xenner *x, FILE *out);
 
 #define GPA_TO_EMU(x, gpa) ((x)->emu + ((gpa) - EMU_GPA))

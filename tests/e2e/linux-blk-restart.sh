@@ -3,7 +3,10 @@
 # blkbackd killed with SIGKILL and restarted while a Linux guest uses its
 # disk: what the guest fsync'd before is on the image, and the guest's
 # next I/O on the device either works again or fails cleanly (no hang),
-# and the guest powers off normally.
+# and the guest powers off normally.  The grants the killed blkbackd had
+# mapped are released (by the restarted one's xengnttab_open, or by
+# xenner): no grant entry keeps GTF_reading/GTF_writing that no live
+# process holds (xenner-vmcore grants --check).
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
 need_linux_guest
@@ -36,6 +39,18 @@ XENNER_RUNDIR=$XENNER_RUNDIR LD_LIBRARY_PATH=$BUILD/lib \
 	</dev/null >>"$XENNER_RUNDIR/blkbackd.log" 2>&1 &
 echo $! >"$XENNER_RUNDIR/blkbackd.pid"
 ok "blkbackd restarted"
+
+vmcore=$(echo "$XENNER_RUNDIR"/vmcore.*)
+[ -f "$vmcore" ] || fail "no vmcore of the guest ($vmcore)"
+grants_held() {
+	"$BUILD/tools/xenner-vmcore" grants --check "$vmcore" \
+		>"$XENNER_RUNDIR/grants.out" 2>&1
+}
+wait_until grants_held 100 ||
+	{ cat "$XENNER_RUNDIR/grants.out"; fail "grant flags the killed blkbackd left are still set"; }
+grep -q "released the grants of" "$XENNER_RUNDIR/blkbackd.log" "$out" ||
+	{ cat "$XENNER_RUNDIR/grants.out"; fail "nobody released the killed blkbackd's grants"; }
+ok "the killed blkbackd's grants are released ($(grep -c ' held$' "$XENNER_RUNDIR/grants.out") entries held by live processes)"
 
 wait "$pid"
 rc=$?
