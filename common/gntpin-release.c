@@ -92,10 +92,6 @@ static int release_domain(uint32_t domid)
 	gntpin_lock(&t);
 	ret = gntpin_release_vmcore(&t, &vc);
 	gntpin_unlock(&t);
-	if (ret)
-		log_info("gntpin d%u: released the grants of %d dead "
-			 "process(es)",
-			 domid, ret);
 out:
 	if (vc.fd >= 0)
 		vmcore_close(&vc);

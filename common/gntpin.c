@@ -328,6 +328,7 @@ int gntpin_release(struct gntpin *t, gntpin_clear_fn *clear, void *arg)
 {
 	struct gntpin_file *f = t->f;
 	bool dead[GNTPIN_SLOTS] = {0};
+	uint32_t refs[GNTPIN_SLOTS] = {0};
 	int nr_dead = 0;
 
 	for (int i = 0; i < GNTPIN_SLOTS; i++) {
@@ -348,6 +349,7 @@ int gntpin_release(struct gntpin *t, gntpin_clear_fn *clear, void *arg)
 					 !f->count[i][ref].writes))
 				continue;
 			had = true;
+			refs[i]++;
 			f->count[i][ref] = (struct gntpin_count){0};
 		}
 		if (!had)
@@ -360,8 +362,9 @@ int gntpin_release(struct gntpin *t, gntpin_clear_fn *clear, void *arg)
 	for (int i = 0; i < GNTPIN_SLOTS; i++) {
 		if (!dead[i])
 			continue;
-		log_debug("gntpin d%u: released the pins of pid %d", t->domid,
-			  (int)f->owner[i].pid);
+		log_info("d%u: released %u grant(s) that pid %d, now gone, "
+			 "held",
+			 t->domid, refs[i], (int)f->owner[i].pid);
 		/* Give the slot's pages back (counts read as 0 again). */
 		fallocate(t->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			  (char *)f->count[i] - (char *)f, sizeof(f->count[i]));

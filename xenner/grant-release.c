@@ -22,7 +22,6 @@ void grant_release_tick(struct xenner *x)
 	time_t now = time(NULL);
 	struct gntpin t;
 	struct stat st;
-	int n;
 
 	if (now < next || x->vmcore.fd < 0 || !x->vmcore.ram)
 		return;
@@ -32,12 +31,8 @@ void grant_release_tick(struct xenner *x)
 		return; /* no process pinned a grant of ours yet */
 	if (gntpin_has_dead(&t)) {
 		gntpin_lock(&t);
-		n = gntpin_release_vmcore(&t, &x->vmcore);
+		gntpin_release_vmcore(&t, &x->vmcore);
 		gntpin_unlock(&t);
-		if (n)
-			log_info("domain %u: released the grants of %d dom0 "
-				 "process(es) that died",
-				 x->domid, n);
 	}
 	gntpin_close(&t);
 }
