@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The shared grant-pin table of a domain (see include/xenner/gntpin.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 #include "xenner/rundir.h"
 
 #define GNTPIN_MAGIC   0x4e50544eu /* "NTPN" */
-#define GNTPIN_VERSION 1
+#define GNTPIN_VERSION 2
 
 int gntpin_path(char *buf, size_t len, uint32_t domid)
 {
@@ -86,13 +87,25 @@ static uint64_t self_start(int32_t pid)
 
 void gntpin_lock(struct gntpin *t)
 {
-	while (flock(t->fd, LOCK_EX) && errno == EINTR)
-		;
+	/*
+	 * Its holder died inside a change: counts are raised before flags
+	 * are set and dropped before they are cleared, so what it left is
+	 * at worst a count too many, which a release drops.
+	 */
+	if (pthread_mutex_lock(&t->f->lock) == EOWNERDEAD)
+		pthread_mutex_consistent(&t->f->lock);
 }
 
 void gntpin_unlock(struct gntpin *t)
 {
-	flock(t->fd, LOCK_UN);
+	pthread_mutex_unlock(&t->f->lock);
+}
+
+/* The file lock: serialises creating, checking and removing the file. */
+static void file_lock(int fd)
+{
+	while (flock(fd, LOCK_EX) && errno == EINTR)
+		;
 }
 
 /* (dev, ino) of vmcore.<domid> now; false if there is none. */
@@ -149,6 +162,13 @@ static enum open_step table_check(struct gntpin *t, const char *path,
 	}
 	t->f = f;
 	if (st.st_size == 0) {
+		pthread_mutexattr_t a;
+
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+		pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+		pthread_mutex_init(&f->lock, &a);
+		pthread_mutexattr_destroy(&a);
 		f->version = GNTPIN_VERSION;
 		f->vmcore_dev = dev;
 		f->vmcore_ino = ino;
@@ -185,10 +205,10 @@ int gntpin_open(struct gntpin *t, uint32_t domid, uint64_t dev, uint64_t ino,
 			     0600);
 		if (t->fd < 0)
 			return -errno;
-		gntpin_lock(t);
+		file_lock(t->fd);
 		step = table_check(t, path, dev, ino, &err);
 		if (step == OPEN_OK) {
-			gntpin_unlock(t);
+			flock(t->fd, LOCK_UN);
 			return 0;
 		}
 		/* Only the file at path, checked under its lock, is removed. */

@@ -3,7 +3,8 @@
  * Grant pins outlive the process (include/xenner/gntpin.h): a backend
  * killed with SIGKILL leaves GTF_reading/GTF_writing set only until the
  * next xengnttab_open, which releases its pins; pins of live processes on
- * the same refs keep their flags; a slot whose pid was reused is dead.
+ * the same refs keep their flags; a slot whose pid was reused is dead; a
+ * process killed holding the table's lock does not block the others.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -252,6 +253,35 @@ static void test_replaced_domain_table(void **state)
 	assert_int_equal(test_grant_flags(&vc, 5), PA);
 }
 
+static void test_lock_holder_killed(void **state)
+{
+	xengnttab_handle *h;
+	struct gntpin t;
+	pid_t pid;
+	void *p;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		open_table(&t);
+		gntpin_lock(&t);
+		raise(SIGKILL); /* dies inside a change */
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	/* The next locker takes over the lock its holder left. */
+	h = xengnttab_open(NULL, 0);
+	assert_non_null(h);
+	p = xengnttab_map_grant_ref(h, 1, 5, RW);
+	assert_non_null(p);
+	assert_int_equal(test_grant_flags(&vc, 5), PA | RD | WR);
+	xengnttab_close(h);
+	assert_int_equal(test_grant_flags(&vc, 5), PA);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +293,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_domain_table,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_holder_killed, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
