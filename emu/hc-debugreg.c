@@ -47,13 +47,20 @@ static void load_dr(unsigned reg, uint64_t val)
 long hc_set_debugreg(struct emu_cpu *cpu, uint64_t reg, uint64_t value,
 		     uint64_t a3, uint64_t a4, uint64_t a5)
 {
+	/*
+	 * Xen takes reg as an int: the upper half is ignored, and the index
+	 * must be the truncated one (the fuzzing guest's 1 << 32 wrote far
+	 * past dr[]).
+	 */
+	unsigned r = (uint32_t)reg;
+
 	(void)a3, (void)a4, (void)a5;
-	switch ((uint32_t)reg) {
+	switch (r) {
 	case 0 ... 3:
 		if (!guest_range_ok(value, 0))
 			return -XEN_EPERM; /* no breakpoints on emu */
-		cpu->dr[reg] = value;
-		load_dr(reg, value);
+		cpu->dr[r] = value;
+		load_dr(r, value);
 		return 0;
 	case 4:
 	case 6:
@@ -85,10 +92,12 @@ long hc_set_debugreg(struct emu_cpu *cpu, uint64_t reg, uint64_t value,
 long hc_get_debugreg(struct emu_cpu *cpu, uint64_t reg, uint64_t a2,
 		     uint64_t a3, uint64_t a4, uint64_t a5)
 {
+	unsigned r = (uint32_t)reg; /* an int for Xen, as above */
+
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	switch ((uint32_t)reg) {
+	switch (r) {
 	case 0 ... 3:
-		return cpu->dr[reg];
+		return cpu->dr[r];
 	case 4:
 	case 6:
 		return cpu->dr6 ? cpu->dr6 : DR6_DEFAULT;

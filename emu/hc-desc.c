@@ -28,21 +28,35 @@ static uint64_t *gdt_ptes(struct emu_cpu *cpu)
 	return (uint64_t *)(EMU_VA + boot->emu_l1_off) + (gdt_off >> 12);
 }
 
-/* Xen's rules for a 64-bit PV guest; may fix the descriptor up. */
-static bool check_descriptor(uint64_t *d)
+/* Xen's rules for a 64-bit PV guest. */
+static bool descriptor_ok(uint64_t v)
 {
-	uint64_t v = *d;
-
 	if (!(v & DESC_P))
 		return true;
 	if (!(v & DESC_S))
 		return false; /* no LDT, TSS or gate descriptors */
-	if ((v & (DESC_CODE | DESC_CONFORM)) == (DESC_CODE | DESC_CONFORM))
+	return (v & (DESC_CODE | DESC_CONFORM)) != (DESC_CODE | DESC_CONFORM);
+}
+
+/* What the CPU needs of a present one in a read-only GDT. */
+static uint64_t descriptor_fixup(uint64_t v)
+{
+	return v & DESC_P ? v | DESC_DPL | DESC_ACCESSED : v;
+}
+
+static bool check_descriptor(uint64_t *d)
+{
+	if (!descriptor_ok(*d))
 		return false;
-	*d = v | DESC_DPL | DESC_ACCESSED;
+	*d = descriptor_fixup(*d);
 	return true;
 }
 
+/*
+ * All frames are checked before any is fixed up: a refused set_gdt must
+ * leave the guest's frames as they were (the hypercall-fuzzing guest
+ * gave its own text and saw it change).
+ */
 int gdt_check(const uint64_t *mfns, uint64_t entries)
 {
 	unsigned nr = (entries + 511) / 512;
@@ -50,13 +64,21 @@ int gdt_check(const uint64_t *mfns, uint64_t entries)
 	if (entries > GDT_GUEST_ENTRIES)
 		return -XEN_EINVAL;
 	for (unsigned i = 0; i < nr; i++) {
-		uint64_t *d = maddr_to_virt(mfns[i] * PAGE_SIZE);
+		const uint64_t *d;
 
 		if (mfns[i] >= boot->nr_pages)
 			return -XEN_EINVAL;
+		d = maddr_to_virt(mfns[i] * PAGE_SIZE);
 		for (unsigned e = 0; e < 512 && i * 512 + e < entries; e++)
-			if (!check_descriptor(&d[e]))
+			if (!descriptor_ok(
+				    __atomic_load_n(&d[e], __ATOMIC_RELAXED)))
 				return -XEN_EINVAL;
+	}
+	for (unsigned i = 0; i < nr; i++) {
+		uint64_t *d = maddr_to_virt(mfns[i] * PAGE_SIZE);
+
+		for (unsigned e = 0; e < 512 && i * 512 + e < entries; e++)
+			d[e] = descriptor_fixup(d[e]);
 	}
 	return 0;
 }
