@@ -5,7 +5,8 @@
 #                   SVM test VM (scripts/svm-vm, docs/svm-vm.md)
 #   make check-svm  only the guest tests, all in the SVM test VM
 #   make asan       the same build and tests with ASan+UBSan in build-asan/
-#   make soak       long tests kept out of check (100 MB over netbackd)
+#   make soak       long tests kept out of check (100 MB over netbackd,
+#                   10^6 actions of the hypercall-fuzzing guest)
 #   make bench      benchmarks: xenner vs QEMU vs host (bench/boot, then
 #                   bench/blk, then bench/net; not part of check;
 #                   docs/bench.md)
@@ -75,9 +76,14 @@ bench: build-all
 	BUILD=$(BUILD) bench/blk
 	BUILD=$(BUILD) bench/net
 
-# Longer runs than make check affords: 100 MB each way through netbackd.
+# Longer runs than make check affords: 100 MB each way through netbackd,
+# and 10^6 actions of the hypercall-fuzzing guest from a new seed (printed;
+# SOAK_SEED= replays one).
+SOAK_SEED ?= $(shell od -An -tu4 -N4 /dev/urandom | tr -d ' ')
 soak: build-all
 	BUILD=$(BUILD) XT_NET_MB=100 tests/e2e/linux-net.sh
+	BUILD=$(BUILD) FUZZ_SEEDS=$(SOAK_SEED) FUZZ_CALLS=1000000 \
+		tests/e2e/hypercall-fuzz.sh
 
 bench-blk: build-all
 	scripts/setup-bench-deps.sh

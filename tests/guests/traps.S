@@ -38,10 +38,18 @@ trap_\v:
 	TRAP 0, 0
 	TRAP 1, 0
 	TRAP 3, 0
+	TRAP 4, 0
+	TRAP 5, 0
 	TRAP 6, 0
 	TRAP 7, 0
+	TRAP 10, 1
+	TRAP 11, 1
+	TRAP 12, 1
 	TRAP 13, 1
 	TRAP 14, 1
+	TRAP 16, 0
+	TRAP 17, 1
+	TRAP 19, 0
 	TRAP 128, 0
 	TRAP 129, 0
 
