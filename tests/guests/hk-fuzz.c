@@ -597,23 +597,6 @@ static uint64_t checksum(const void *p, uint64_t len)
 	return sum;
 }
 
-static unsigned long cmdline_num(const char *key, unsigned long def)
-{
-	const char *p = (const char *)start_info->cmd_line;
-	unsigned kl = strlen(key);
-
-	for (; *p; p++) {
-		unsigned long v = 0;
-
-		if ((p != (const char *)start_info->cmd_line && p[-1] != ' ') ||
-		    memcmp(p, key, kl) || p[kl] != '=')
-			continue;
-		for (p += kl + 1; *p >= '0' && *p <= '9'; p++)
-			v = v * 10 + (*p - '0');
-		return v;
-	}
-	return def;
-}
 
 /*
  * The boot mapping runs at least 512 KiB past the boot stack (Xen's

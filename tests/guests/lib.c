@@ -34,13 +34,13 @@ void printf(const char *fmt, ...)
 	va_end(ap);
 	if (n >= (int)sizeof(buf))
 		n = sizeof(buf) - 1;
-	hypercall(__HYPERVISOR_console_io, CONSOLEIO_write, n, (uint64_t)buf,
-		  0, 0);
+	hypercall(__HYPERVISOR_console_io, CONSOLEIO_write, n, (uint64_t)buf, 0,
+		  0);
 }
 
 void shutdown(unsigned reason)
 {
-	struct sched_shutdown sd = { .reason = reason };
+	struct sched_shutdown sd = {.reason = reason};
 
 	for (;;)
 		hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown,
@@ -94,4 +94,22 @@ __attribute__((weak)) void trap_handler(struct trapframe *tf)
 	printf("FAIL: unexpected trap %lu at %lx error %lx\n", tf->vector,
 	       tf->rip, tf->error);
 	shutdown(SHUTDOWN_crash);
+}
+
+unsigned long cmdline_num(const char *key, unsigned long def)
+{
+	const char *line = (const char *)start_info->cmd_line, *p;
+	unsigned kl = strlen(key);
+
+	for (p = line; *p; p++) {
+		unsigned long v = 0;
+
+		if ((p != line && p[-1] != ' ') || memcmp(p, key, kl) ||
+		    p[kl] != '=')
+			continue;
+		for (p += kl + 1; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (*p - '0');
+		return v;
+	}
+	return def;
 }

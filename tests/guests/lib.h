@@ -23,8 +23,8 @@ static inline struct vcpu_info *shared_info_vcpu0(void)
 extern char hypercall_page[];
 
 /* A raw syscall from guest kernel mode, as Linux 6.1 (XSA-466) does. */
-static inline long hypercall(unsigned nr, uint64_t a1, uint64_t a2,
-			     uint64_t a3, uint64_t a4, uint64_t a5)
+static inline long hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3,
+			     uint64_t a4, uint64_t a5)
 {
 	register uint64_t r10 asm("r10") = a4;
 	register uint64_t r8 asm("r8") = a5;
@@ -71,6 +71,8 @@ void check(bool ok, const char *what, const char *file, int line);
 		check(_a == _b, #a " == " #b, __FILE__, __LINE__);             \
 	} while (0)
 void finish(void) __attribute__((noreturn));
+/* The decimal value of "key=" on the command line, or def. */
+unsigned long cmdline_num(const char *key, unsigned long def);
 /* The RESULT line without the shutdown (tk-smp ends another way); true
  * if every check passed. */
 bool report(void);
