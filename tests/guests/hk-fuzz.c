@@ -597,7 +597,6 @@ static uint64_t checksum(const void *p, uint64_t len)
 	return sum;
 }
 
-
 /*
  * The boot mapping runs at least 512 KiB past the boot stack (Xen's
  * start-of-day promise): those pages are mapped by a live L1 and hold
@@ -677,8 +676,18 @@ void test_main(void)
 	printf("FUZZ: seed %lu, %lu actions, scratch pages at %lx (L1 frame "
 	       "%lx)\n",
 	       seed, calls, scratch_va, l1_mfn);
-	/* text and rodata must never change */
+	/*
+	 * Text and rodata go read-only, as Linux maps its own: a hypercall
+	 * handed a pointer into them (random words can compose one) must get
+	 * EFAULT, and any change the checksum sees is emu writing past the
+	 * guest's page tables.
+	 */
 	text_len &= ~7UL;
+	for (uint64_t va = (uint64_t)_start; va < (uint64_t)_ro_end; va += 4096)
+		CHECK_EQ(hypercall(__HYPERVISOR_update_va_mapping, va,
+				   ((va - (uint64_t)_start) & ~0xfffUL) | 0x25,
+				   UVMF_INVLPG, 0, 0),
+			 0);
 	text_sum = checksum(_start, text_len);
 
 	for (actions_done = 0; actions_done < calls; actions_done++) {
