@@ -56,6 +56,7 @@ struct pgrant {
 struct blkreq {
 	struct blkring *ring;
 	struct blkreq *next_free;
+	RING_IDX seq; /* its index on the ring */
 	struct blkif_parsed p;
 	struct blkif_seg *segs; /* p.seg or the indirect copy */
 	int stage;		/* barrier: pre-flush, write, post-flush */

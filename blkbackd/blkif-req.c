@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blkif-req.h"
@@ -23,7 +24,27 @@ unsigned int blkif_ring_entries(unsigned int pages)
 	return p;
 }
 
-int blkif_ring_fetch(struct blkif_back *r, blkif_request_t *out)
+int blkif_ring_init(struct blkif_back *r, blkif_sring_t *sring,
+		    unsigned int nr_ents, RING_IDX start)
+{
+	*r = (struct blkif_back){
+		.sring = sring,
+		.nr_ents = nr_ents,
+		.req_cons = start,
+		.rsp_prod_pvt = start,
+		.rsp_notified = start,
+		.held = calloc(nr_ents, sizeof(*r->held)),
+	};
+	return r->held ? 0 : -ENOMEM;
+}
+
+void blkif_ring_fini(struct blkif_back *r)
+{
+	free(r->held);
+	r->held = NULL;
+}
+
+int blkif_ring_fetch(struct blkif_back *r, blkif_request_t *out, RING_IDX *seq)
 {
 	RING_IDX prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_RELAXED);
 
@@ -37,7 +58,7 @@ int blkif_ring_fetch(struct blkif_back *r, blkif_request_t *out)
 	       sizeof(*out));
 	/* The copy is done before the slot can be reused by the guest. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	r->req_cons++;
+	*seq = r->req_cons++;
 	return 1;
 }
 
@@ -52,26 +73,40 @@ bool blkif_ring_final_check(struct blkif_back *r)
 	return prod != r->req_cons;
 }
 
-void blkif_ring_respond(struct blkif_back *r, uint64_t id, uint8_t op,
-			int16_t status)
+void blkif_ring_respond(struct blkif_back *r, RING_IDX seq, uint64_t id,
+			uint8_t op, int16_t status)
 {
-	blkif_response_t rsp = {.id = id, .operation = op, .status = status};
+	unsigned int mask = r->nr_ents - 1;
+	struct blkif_held *h = &r->held[seq & mask];
 
-	memcpy(&r->sring->ring[r->rsp_prod_pvt & (r->nr_ents - 1)].rsp, &rsp,
-	       sizeof(rsp));
-	r->rsp_prod_pvt++;
+	h->rsp =
+		(blkif_response_t){.id = id, .operation = op, .status = status};
+	h->ready = true;
+	while ((h = &r->held[r->rsp_prod_pvt & mask])->ready) {
+		memcpy(&r->sring->ring[r->rsp_prod_pvt & mask].rsp, &h->rsp,
+		       sizeof(h->rsp));
+		h->ready = false;
+		/*
+		 * Published at once, not per batch: a process killed between
+		 * the two stores leaves a slot that is neither its request
+		 * nor a visible answer, so that window stays a few
+		 * instructions wide.
+		 */
+		ring_wmb();
+		__atomic_store_n(&r->sring->rsp_prod, ++r->rsp_prod_pvt,
+				 __ATOMIC_RELAXED);
+	}
 }
 
-bool blkif_ring_push(struct blkif_back *r)
+bool blkif_ring_want_notify(struct blkif_back *r)
 {
-	RING_IDX old = __atomic_load_n(&r->sring->rsp_prod, __ATOMIC_RELAXED);
+	RING_IDX old = r->rsp_notified;
 	RING_IDX new = r->rsp_prod_pvt, event;
 
 	if (old == new)
 		return false;
-	ring_wmb(); /* responses before the index that publishes them */
-	__atomic_store_n(&r->sring->rsp_prod, new, __ATOMIC_RELAXED);
-	ring_mb();
+	r->rsp_notified = new;
+	ring_mb(); /* rsp_prod stored before rsp_event is read */
 	event = __atomic_load_n(&r->sring->rsp_event, __ATOMIC_RELAXED);
 	return (RING_IDX)(new - event) < (RING_IDX)(new - old);
 }

@@ -63,30 +63,54 @@ struct blkif_parsed {
 /* Number of request slots in a ring of `pages` pages. */
 unsigned int blkif_ring_entries(unsigned int pages);
 
+/* An answer that is ready before the ones to requests taken earlier. */
+struct blkif_held {
+	blkif_response_t rsp;
+	bool ready;
+};
+
 /*
- * Backend view of one shared ring.  req_cons and rsp_prod_pvt are ours
- * (private); only sring is shared with the guest.
+ * Backend view of one shared ring.  Everything but sring is ours; only
+ * sring is shared with the guest.
  */
 struct blkif_back {
 	blkif_sring_t *sring;
 	unsigned int nr_ents;
 	RING_IDX req_cons;
 	RING_IDX rsp_prod_pvt;
+	RING_IDX rsp_notified;	 /* rsp_prod when we last decided to notify */
+	struct blkif_held *held; /* nr_ents, indexed like the ring */
 };
 
 /*
- * Copies the next request into *out and consumes it.  1: got one, 0: ring
- * empty, -EIO: the guest's indices are impossible (more requests than
- * slots, or more outstanding than the ring holds): the ring is broken.
+ * Starts serving sring at index `start`: 0 for a ring the frontend just
+ * set up, sring->rsp_prod for one an earlier blkbackd served (see
+ * blkif_ring_respond).  -ENOMEM, or 0.
  */
-int blkif_ring_fetch(struct blkif_back *r, blkif_request_t *out);
+int blkif_ring_init(struct blkif_back *r, blkif_sring_t *sring,
+		    unsigned int nr_ents, RING_IDX start);
+void blkif_ring_fini(struct blkif_back *r);
+
+/*
+ * Copies the next request into *out and consumes it; *seq is its index,
+ * for blkif_ring_respond.  1: got one, 0: ring empty, -EIO: the guest's indices
+ * are impossible (more requests than slots, or more outstanding than the ring
+ * holds): the ring is broken.
+ */
+int blkif_ring_fetch(struct blkif_back *r, blkif_request_t *out, RING_IDX *seq);
 /* Re-arms req_event; returns true if requests arrived meanwhile. */
 bool blkif_ring_final_check(struct blkif_back *r);
-/* Writes one response; pushed (and notify decided) by blkif_ring_push. */
-void blkif_ring_respond(struct blkif_back *r, uint64_t id, uint8_t op,
-			int16_t status);
-/* Publishes the responses; true if the frontend wants a notification. */
-bool blkif_ring_push(struct blkif_back *r);
+/*
+ * Answers request seq.  Answers are published in request order, each in
+ * its own request's slot, so the slots from rsp_prod to req_prod always
+ * hold requests nobody answered: a blkbackd killed with I/O in flight
+ * leaves a ring the next one can serve on from rsp_prod.  An answer ready
+ * early is held until those before it are.
+ */
+void blkif_ring_respond(struct blkif_back *r, RING_IDX seq, uint64_t id,
+			uint8_t op, int16_t status);
+/* True if the frontend wants a notification for what was published. */
+bool blkif_ring_want_notify(struct blkif_back *r);
 
 /*
  * Checks a copied request against lim.  Returns BLKIF_RSP_OKAY with *p

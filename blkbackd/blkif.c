@@ -23,7 +23,7 @@ static void ring_work(struct blkring *ring);
 
 static void ring_notify(struct blkring *ring)
 {
-	if (blkif_ring_push(&ring->r) &&
+	if (blkif_ring_want_notify(&ring->r) &&
 	    xenevtchn_notify(bb.xb.xce, ring->port))
 		log_ratelimited(&ring->dev->xd.rl, XLOG_WARN,
 				"%s: notify port %u: %s", ring->dev->xd.name,
@@ -41,7 +41,8 @@ static void req_free(struct blkreq *req)
 
 static void respond(struct blkreq *req, int status)
 {
-	blkif_ring_respond(&req->ring->r, req->p.id, req->p.rsp_op, status);
+	blkif_ring_respond(&req->ring->r, req->seq, req->p.id, req->p.rsp_op,
+			   status);
 	req_free(req);
 }
 
@@ -235,11 +236,12 @@ static void ring_work(struct blkring *ring)
 {
 	struct blkdev *dev = ring->dev;
 	blkif_request_t raw;
+	RING_IDX seq;
 	int ret;
 
 	while (!ring->broken && !ring->barrier && !dev->draining &&
 	       dev->xd.connected && ring->free) {
-		ret = blkif_ring_fetch(&ring->r, &raw);
+		ret = blkif_ring_fetch(&ring->r, &raw, &seq);
 		if (ret < 0) {
 			log_ratelimited(&broken_rl, XLOG_WARN,
 					"%s: queue %u: ring indices out of "
@@ -261,6 +263,7 @@ static void ring_work(struct blkring *ring)
 		struct blkreq *req = ring->free;
 
 		ring->free = req->next_free;
+		req->seq = seq;
 		handle(req, &raw);
 	}
 	if (dev->xd.connected && !ring->broken)
@@ -321,6 +324,7 @@ static void ring_free(struct blkring *ring)
 	}
 	free(ring->reqs);
 	free(ring->pg);
+	blkif_ring_fini(&ring->r);
 	memset(ring, 0, sizeof(*ring));
 }
 
@@ -361,9 +365,18 @@ static int ring_connect(struct blkdev *dev, struct blkring *ring,
 			 ring->ring_pages, strerror(errno));
 		return -errno;
 	}
-	ring->r.sring = ring->ring_addr;
-	ring->r.nr_ents = blkif_ring_entries(ring->ring_pages);
-	ring->r.req_cons = ring->r.rsp_prod_pvt = 0;
+	/*
+	 * A new ring starts at 0 (the frontend initialised it); a ring an
+	 * earlier blkbackd served (killed, restarted) goes on from the last
+	 * answer the frontend saw: what that process took and never
+	 * answered is done again, which a block write or read survives.
+	 */
+	ret = blkif_ring_init(
+		&ring->r, ring->ring_addr, blkif_ring_entries(ring->ring_pages),
+		__atomic_load_n(&((blkif_sring_t *)ring->ring_addr)->rsp_prod,
+				__ATOMIC_ACQUIRE));
+	if (ret)
+		return ret;
 	ret = ring_alloc(ring);
 	if (ret)
 		return ret;

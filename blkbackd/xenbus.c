@@ -129,6 +129,7 @@ static void blk_free(struct xenbus_device *xd)
 
 const struct xenbus_backend_ops blkback_ops = {
 	.stale = "ring of an earlier blkbackd",
+	.adopts_rings = true,
 	.alloc = blk_alloc,
 	.probe = blk_probe,
 	.connect = blkif_connect,

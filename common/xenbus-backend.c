@@ -191,6 +191,13 @@ static bool update(struct xenbus_device *dev)
 			break;
 		}
 		if (dev->be_state == XenbusStateConnected) {
+			if (ops->adopts_rings && !ops->connect(dev)) {
+				log_info("%s: took over the %s", dev->name,
+					 ops->stale);
+				if (ops->connected)
+					ops->connected(dev);
+				break;
+			}
 			log_info("%s: %s: asking the frontend to reconnect",
 				 dev->name, ops->stale);
 			switch_state(dev, XenbusStateClosing);

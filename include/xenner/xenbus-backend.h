@@ -58,6 +58,12 @@ struct xenbus_backend_ops {
 	 * earlier netbackd"): logged when we ask the frontend to reconnect.
 	 */
 	const char *stale;
+	/*
+	 * connect() can take such rings over where they stand (requests
+	 * the earlier process took but never answered are served again),
+	 * so the frontend never notices; else it is asked to reconnect.
+	 */
+	bool adopts_rings;
 	/* A zeroed device, the backend's own fields set; NULL: no memory. */
 	struct xenbus_device *(*alloc)(void);
 	/*

@@ -1,9 +1,9 @@
 #!/bin/bash
 # blkbackd killed with SIGKILL and restarted: data the frontend flushed is
-# in the image, the new blkbackd does not resume the old ring (its
-# in-flight requests died with the old process) but asks the frontend to
-# reconnect, and I/O works again.  After SIGTERM the devices are Closed
-# and a new blkbackd serves the reconnecting frontend.
+# in the image, and the new blkbackd takes the old ring over where it
+# stands: a write the frontend queued while no blkbackd ran is served, and
+# the frontend never reconnects.  After SIGTERM the devices are Closed and
+# a new blkbackd serves the reconnecting frontend.
 . "$(dirname "$0")/blkbackd-lib.sh"
 R=$XENNER_RUNDIR
 img=$R/disk.img
@@ -17,8 +17,9 @@ connect 768 order=1 persistent
 write 768 100 900 21
 flush 768
 wait-file $R/killed
-wait-reconnect 768
+write 768 3000 8 23
 read 768 100 900 21
+read 768 3000 8 23
 write 768 2000 64 22
 flush 768
 wait-file $R/termed
@@ -40,12 +41,17 @@ id=$(ls "$R" | sed -n 's/^vmcore\.//p' | head -1)
 be=/local/domain/0/backend/vbd/$id/768
 [ "$(xenstore-read $be/state)" = 4 ] || fail "state after SIGKILL"
 rm -f "$R/blkbackd.pid" # as a supervisor would: the old one is dead
-start_blkbackd
+# the frontend queues a write on the ring while no blkbackd runs
 touch "$R/killed"
-wait_until "[ \$(lines) -ge 9 ]" 300 || expect_lines "$out" "(9 lines)"
-grep -q "ring of an earlier blkbackd" "$R/blkbackd.log" ||
-	fail "restarted blkbackd did not ask for a reconnect"
-ok "restarted blkbackd made the frontend reconnect"
+wait_until "[ \$(lines) -ge 5 ]" 100 || expect_lines "$out" "(5 lines)"
+sleep 1
+start_blkbackd
+wait_until "[ \$(lines) -ge 10 ]" 300 || expect_lines "$out" "(10 lines)"
+grep -q "took over the ring of an earlier blkbackd" "$R/blkbackd.log" ||
+	fail "restarted blkbackd did not take the ring over"
+grep -q "asking the frontend to reconnect" "$R/blkbackd.log" &&
+	fail "restarted blkbackd asked the frontend to reconnect"
+ok "restarted blkbackd took the ring over; the write queued meanwhile was served"
 
 kill -TERM "$BLKBACKD_PID"
 wait "$BLKBACKD_PID" || fail "blkbackd exit status $? after SIGTERM"
@@ -65,6 +71,7 @@ OK
 OK
 OK
 OK
+OK
 OK"
-ok "frontend reconnected twice; data read back"
+ok "frontend reconnected after SIGTERM; data read back"
 exit 0

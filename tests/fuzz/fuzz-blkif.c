@@ -12,6 +12,28 @@
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+/* Requests answered in batches, last taken first (as I/O may finish). */
+struct answer {
+	RING_IDX seq;
+	uint64_t id;
+	uint8_t op;
+	int16_t st;
+};
+
+static void answer_all(struct blkif_back *r, struct answer *a, unsigned int *n)
+{
+	bool any = *n;
+
+	while (*n) {
+		--*n;
+		blkif_ring_respond(r, a[*n].seq, a[*n].id, a[*n].op, a[*n].st);
+	}
+	/* every request taken is answered, in ring order, and published */
+	fz_assert(r->rsp_prod_pvt == r->req_cons &&
+		  (!any || r->sring->rsp_prod == r->req_cons));
+	blkif_ring_want_notify(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -47,14 +69,40 @@ static int indirect(struct fz *f, const struct blkif_limits *lim,
 	return blkif_segs_check(segs, p->nr_segs, lim, p);
 }
 
+/* Requests answered in batches, last taken first (as I/O may finish). */
+struct answer {
+	RING_IDX seq;
+	uint64_t id;
+	uint8_t op;
+	int16_t st;
+};
+
+static void answer_all(struct blkif_back *r, struct answer *a, unsigned int *n)
+{
+	bool any = *n;
+
+	while (*n) {
+		--*n;
+		blkif_ring_respond(r, a[*n].seq, a[*n].id, a[*n].op, a[*n].st);
+	}
+	/* every request taken is answered, in ring order, and published */
+	fz_assert(r->rsp_prod_pvt == r->req_cons &&
+		  (!any || r->sring->rsp_prod == r->req_cons));
+	blkif_ring_want_notify(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = {data, size};
 	struct blkif_limits lim;
-	struct blkif_back r = {0};
+	struct blkif_back r;
+	blkif_sring_t *sring;
+	RING_IDX start, seq;
 	unsigned int pages = 1u << (fz_u8(&f) % (BLKIF_MAX_RING_ORDER + 1));
 	uint8_t flags = fz_u8(&f);
 	size_t ring_bytes;
+	struct answer pend[4];
+	unsigned int npend = 0;
 
 	lim = (struct blkif_limits){
 		.nr_sectors = fz_u64(&f),
@@ -62,20 +110,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.readonly = flags & 2,
 		.discard = flags & 4,
 	};
-	r.nr_ents = blkif_ring_entries(pages);
-	r.req_cons = r.rsp_prod_pvt = fz_u32(&f);
+	start = fz_u32(&f);
 	/* Only the first part of the ring comes from the input; the rest
 	 * is what a fresh ring holds. */
 	ring_bytes = fz_u16(&f) % (pages * BLKIF_PAGE_SIZE);
-	r.sring = calloc(pages, BLKIF_PAGE_SIZE);
-	if (!r.sring)
+	sring = calloc(pages, BLKIF_PAGE_SIZE);
+	if (!sring)
 		return 0;
-	fz_bytes(&f, r.sring, ring_bytes);
+	if (blkif_ring_init(&r, sring, blkif_ring_entries(pages), start)) {
+		free(sring);
+		return 0;
+	}
+	fz_bytes(&f, sring, ring_bytes);
 
 	for (unsigned int n = 0; n < 2 * r.nr_ents; n++) {
 		blkif_request_t req;
 		struct blkif_parsed p;
-		int st, got = blkif_ring_fetch(&r, &req);
+		int st, got = blkif_ring_fetch(&r, &req, &seq);
 
 		if (got <= 0)
 			break;
@@ -87,12 +138,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* The disk must never be asked beyond its end. */
 			fz_assert(p.sector <= lim.nr_sectors &&
 				  p.nr_sectors <= lim.nr_sectors - p.sector);
-		blkif_ring_respond(&r, p.id, p.rsp_op, st);
-		if (n % 8 == 7)
-			blkif_ring_push(&r);
+		pend[npend++] = (struct answer){seq, p.id, p.rsp_op, st};
+		if (npend == 4 || (n % 8) == 5)
+			answer_all(&r, pend, &npend);
 	}
-	blkif_ring_push(&r);
+	answer_all(&r, pend, &npend);
 	blkif_ring_final_check(&r);
-	free(r.sring);
+	blkif_ring_fini(&r);
+	free(sring);
 	return 0;
 }

@@ -33,8 +33,8 @@ static int ring_setup(void **state)
 
 	f->page = aligned_alloc(4096, 4096);
 	memset(f->page, 0, 4096);
-	f->r.sring = f->page;
-	f->r.nr_ents = blkif_ring_entries(1);
+	assert_int_equal(
+		blkif_ring_init(&f->r, f->page, blkif_ring_entries(1), 0), 0);
 	*state = f;
 	return 0;
 }
@@ -43,6 +43,7 @@ static int ring_teardown(void **state)
 {
 	struct ring_fixture *f = *state;
 
+	blkif_ring_fini(&f->r);
 	free(f->page);
 	free(f);
 	return 0;
@@ -60,54 +61,58 @@ static void test_fetch_empty_and_one(void **state)
 {
 	struct ring_fixture *f = *state;
 	blkif_request_t req;
+	RING_IDX seq;
 
-	assert_int_equal(blkif_ring_fetch(&f->r, &req), 0);
+	assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), 0);
 	f->r.sring->ring[0].req.id = 42;
 	f->r.sring->req_prod = 1;
-	assert_int_equal(blkif_ring_fetch(&f->r, &req), 1);
+	assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), 1);
 	assert_int_equal(req.id, 42);
 	assert_int_equal(f->r.req_cons, 1);
-	assert_int_equal(blkif_ring_fetch(&f->r, &req), 0);
+	assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), 0);
 }
 
 static void test_fetch_garbage_prod(void **state)
 {
 	struct ring_fixture *f = *state;
 	blkif_request_t req;
+	RING_IDX seq;
 
 	/* More requests than slots: broken, and nothing is consumed. */
 	f->r.sring->req_prod = 33;
-	assert_int_equal(blkif_ring_fetch(&f->r, &req), -EIO);
+	assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), -EIO);
 	assert_int_equal(f->r.req_cons, 0);
 	f->r.sring->req_prod = 0xfffffff0u; /* "behind" us */
-	assert_int_equal(blkif_ring_fetch(&f->r, &req), -EIO);
+	assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), -EIO);
 	f->r.sring->req_prod = 32; /* exactly full is fine */
-	assert_int_equal(blkif_ring_fetch(&f->r, &req), 1);
+	assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), 1);
 }
 
 static void test_fetch_overrun_unanswered(void **state)
 {
 	struct ring_fixture *f = *state;
 	blkif_request_t req;
+	RING_IDX seq;
 
 	/* 20 consumed, none answered: 20 more would be 40 outstanding. */
 	f->r.req_cons = 20;
 	f->r.sring->req_prod = 40;
-	assert_int_equal(blkif_ring_fetch(&f->r, &req), -EIO);
+	assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), -EIO);
 	f->r.rsp_prod_pvt = 10;
-	assert_int_equal(blkif_ring_fetch(&f->r, &req), 1);
+	assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), 1);
 }
 
 static void test_indices_wrap(void **state)
 {
 	struct ring_fixture *f = *state;
 	blkif_request_t req;
+	RING_IDX seq;
 
 	f->r.req_cons = f->r.rsp_prod_pvt = 0xfffffffeu;
 	f->r.sring->req_prod = 2; /* wrapped: 4 new requests */
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(blkif_ring_fetch(&f->r, &req), 1);
-	assert_int_equal(blkif_ring_fetch(&f->r, &req), 0);
+		assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), 1);
+	assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq), 0);
 }
 
 static void test_respond_and_notify(void **state)
@@ -115,17 +120,64 @@ static void test_respond_and_notify(void **state)
 	struct ring_fixture *f = *state;
 
 	f->r.sring->rsp_event = 1;
-	blkif_ring_respond(&f->r, 7, BLKIF_OP_READ, BLKIF_RSP_OKAY);
-	assert_true(blkif_ring_push(&f->r));
+	f->r.sring->req_prod = 2;
+	f->r.req_cons = 2;
+	blkif_ring_respond(&f->r, 0, 7, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	assert_true(blkif_ring_want_notify(&f->r));
 	assert_int_equal(f->r.sring->rsp_prod, 1);
 	assert_int_equal(f->r.sring->ring[0].rsp.id, 7);
 	/* The frontend asked for an event only after 5 responses. */
 	f->r.sring->rsp_event = 5;
-	blkif_ring_respond(&f->r, 8, BLKIF_OP_READ, BLKIF_RSP_ERROR);
-	assert_false(blkif_ring_push(&f->r));
-	assert_false(blkif_ring_push(&f->r)); /* nothing new */
+	blkif_ring_respond(&f->r, 1, 8, BLKIF_OP_READ, BLKIF_RSP_ERROR);
+	assert_false(blkif_ring_want_notify(&f->r));
+	assert_false(blkif_ring_want_notify(&f->r)); /* nothing new */
 	assert_true(blkif_ring_final_check(&f->r) == false);
-	assert_int_equal(f->r.sring->req_event, 1);
+	assert_int_equal(f->r.sring->req_event, 3);
+}
+
+/*
+ * Requests finishing out of order are answered in ring order, each in its
+ * own request's slot: the unanswered ones keep their slots, and a second
+ * backend started at rsp_prod (as after a SIGKILL) sees exactly them.
+ */
+static void test_answers_in_ring_order(void **state)
+{
+	struct ring_fixture *f = *state;
+	struct blkif_back again;
+	blkif_request_t req;
+	RING_IDX seq[4];
+
+	for (int i = 0; i < 4; i++)
+		f->r.sring->ring[i].req.id = 100 + i;
+	f->r.sring->req_prod = 4;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(blkif_ring_fetch(&f->r, &req, &seq[i]), 1);
+	assert_int_equal(seq[3], 3);
+	blkif_ring_respond(&f->r, 2, 102, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+	assert_int_equal(f->r.sring->rsp_prod, 0); /* held for 0 and 1 */
+	blkif_ring_respond(&f->r, 0, 100, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+	assert_int_equal(f->r.sring->rsp_prod, 1);
+	assert_int_equal(f->r.sring->ring[0].rsp.id, 100);
+	assert_int_equal(f->r.sring->ring[1].req.id, 101);
+	assert_int_equal(f->r.sring->ring[2].req.id, 102);
+
+	/* the backend dies here; the next one starts at rsp_prod */
+	assert_int_equal(blkif_ring_init(&again, f->r.sring, f->r.nr_ents,
+					 f->r.sring->rsp_prod),
+			 0);
+	for (int i = 1; i < 4; i++) {
+		assert_int_equal(blkif_ring_fetch(&again, &req, &seq[i]), 1);
+		assert_int_equal(req.id, 100 + i);
+		assert_int_equal(seq[i], i);
+	}
+	assert_int_equal(blkif_ring_fetch(&again, &req, &seq[0]), 0);
+	blkif_ring_respond(&again, 3, 103, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+	blkif_ring_respond(&again, 1, 101, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+	blkif_ring_respond(&again, 2, 102, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+	assert_int_equal(again.sring->rsp_prod, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(again.sring->ring[i].rsp.id, 100 + i);
+	blkif_ring_fini(&again);
 }
 
 static blkif_request_t rw_req(uint8_t op, uint64_t sector, int nseg)
@@ -297,6 +349,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_indices_wrap, ring_setup,
 						ring_teardown),
 		cmocka_unit_test_setup_teardown(test_respond_and_notify,
+						ring_setup, ring_teardown),
+		cmocka_unit_test_setup_teardown(test_answers_in_ring_order,
 						ring_setup, ring_teardown),
 		cmocka_unit_test(test_parse_rw_ok),
 		cmocka_unit_test(test_parse_bad),
