@@ -6,6 +6,7 @@
  * no client can make evtchnd block or grow without bound.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -297,6 +298,41 @@ err_free:
 err_close:
 	log_warn("out of memory: connection refused");
 	close(fd);
+}
+
+static bool hung_up(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+
+	return poll(&p, 1, 0) == 1 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+unsigned int conn_reap_gone(struct conn *self)
+{
+	static bool reaping; /* the requests handled here must not nest */
+	unsigned int n = 0;
+	struct conn *c;
+	int r;
+
+	if (reaping)
+		return 0;
+	reaping = true;
+again:
+	for (c = conns; c; c = c->next) {
+		if (c == self || !hung_up(c->sock))
+			continue;
+		while ((r = conn_read_one(c)) > 0)
+			;
+		if (r < 0) {
+			log_debug("conn %u: gone, reaped early", c->id);
+			conn_free(c);
+			n++;
+			goto again; /* freeing may have changed the list */
+		}
+	}
+	reaping = false;
+	return n;
 }
 
 /* Called by proto.c once HELLO passed the event socket. */

@@ -65,6 +65,11 @@ struct domain *conn_domain(struct conn *c);
 void conn_event(struct conn *c, uint32_t type, uint32_t port, uint32_t arg);
 /* Adopts the event socket passed with HELLO. */
 int conn_set_evfd(struct conn *c, int fd);
+/*
+ * Handles what clients that hung up (other than `self`) still sent and
+ * frees them, without waiting for the loop to get to them.  How many.
+ */
+unsigned int conn_reap_gone(struct conn *self);
 
 /* proto.c: the request dispatcher. */
 /*

@@ -19,6 +19,7 @@
 #define OPF_HELLO  (1u << 0) /* allowed before HELLO (only HELLO) */
 #define OPF_TARGET (1u << 1) /* req->dom names an existing target domain */
 #define OPF_DOM	   (1u << 2) /* needs the connection's own domain alive */
+#define OPF_BINDS  (1u << 3) /* takes a port a dead client may still hold */
 
 struct op_ctx {
 	struct conn *c;
@@ -217,9 +218,11 @@ static const struct op_desc ops[EVTCHND_OP_MAX] = {
 	[EVTCHND_OP_ALLOC_UNBOUND] = {"alloc_unbound", op_alloc_unbound,
 				      OPF_DOM},
 	[EVTCHND_OP_BIND_INTERDOMAIN] = {"bind_interdomain",
-					 op_bind_interdomain, OPF_DOM},
-	[EVTCHND_OP_BIND_VIRQ] = {"bind_virq", op_bind_virq, OPF_DOM},
-	[EVTCHND_OP_BIND_IPI] = {"bind_ipi", op_bind_ipi, OPF_DOM},
+					 op_bind_interdomain,
+					 OPF_DOM | OPF_BINDS},
+	[EVTCHND_OP_BIND_VIRQ] = {"bind_virq", op_bind_virq,
+				  OPF_DOM | OPF_BINDS},
+	[EVTCHND_OP_BIND_IPI] = {"bind_ipi", op_bind_ipi, OPF_DOM | OPF_BINDS},
 	[EVTCHND_OP_SEND] = {"send", op_send, OPF_DOM},
 	[EVTCHND_OP_CLOSE] = {"close", op_close, OPF_DOM},
 	[EVTCHND_OP_UNMASK] = {"unmask", op_unmask, OPF_DOM},
@@ -273,19 +276,31 @@ bool proto_handle(struct conn *c, const void *msg, size_t len, int fd,
 		ret = -ENOSYS;
 		goto out;
 	}
-	if (op->flags & OPF_DOM) {
-		x.self = conn_domain(c);
-		if (!x.self) {
-			ret = -ESRCH;
-			goto out;
+	for (bool reaped = false;; reaped = true) {
+		if (op->flags & OPF_DOM) {
+			x.self = conn_domain(c);
+			if (!x.self) {
+				ret = -ESRCH;
+				goto out;
+			}
 		}
+		if (op->flags & OPF_TARGET) {
+			ret = find_target(&x);
+			if (ret)
+				goto out;
+		}
+		ret = op->fn(&x);
+		/*
+		 * A port still held by a client that died but whose hang-up
+		 * this loop has not seen yet is free once it is seen, as a
+		 * dead process's /dev/xen/evtchn is closed on Xen before
+		 * anyone can bind its ports again (a restarted backend).
+		 */
+		if (reaped || !(op->flags & OPF_BINDS) ||
+		    (ret != -EINVAL && ret != -EEXIST && ret != -EBUSY) ||
+		    !conn_reap_gone(c))
+			break;
 	}
-	if (op->flags & OPF_TARGET) {
-		ret = find_target(&x);
-		if (ret)
-			goto out;
-	}
-	ret = op->fn(&x);
 	log_debug("conn %u d%u: %s dom %u port %u -> %d", c->id, c->domid,
 		  op->name, req.dom, req.port, ret);
 out:

@@ -749,6 +749,52 @@ static void test_killed_client(void **state)
 	}
 }
 
+/*
+ * A dom0 client dies while bound to a guest's port, and a new one (a
+ * restarted backend) asks for that port before evtchnd has seen the
+ * hang-up: evtchnd is stopped while the request and then the hang-up
+ * arrive (in which order it then takes them varies, hence 10 rounds).
+ * The bind must succeed, as on Xen, where a dead process's ports are
+ * closed before it is gone.
+ */
+static void test_rebind_after_death(void **state)
+{
+	struct evtchn_client old, new, g;
+	struct evtchnd_req req = {.op = EVTCHND_OP_BIND_INTERDOMAIN};
+	struct evtchnd_reply rep;
+	int gid, gp;
+
+	(void)state;
+	gid = create_domain(&g, 0, "rebind");
+	assert_true(gid >= 1);
+	gp = evtchn_client_alloc_unbound(&g, 0);
+	assert_true(gp > 0);
+	assert_int_equal(evtchn_client_connect(&old, 0), 0);
+	assert_true(evtchn_client_bind_interdomain(&old, gid, gp) > 0);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(evtchn_client_connect(&new, 0), 0);
+		req.seq = i;
+		req.dom = gid;
+		req.port = gp;
+		assert_int_equal(kill(daemon_pid, SIGSTOP), 0);
+		assert_int_equal(
+			send(new.sock, &req, sizeof(req), MSG_NOSIGNAL),
+			sizeof(req));
+		sleep_ms(20);
+		evtchn_client_close(&old);
+		sleep_ms(20);
+		assert_int_equal(kill(daemon_pid, SIGCONT), 0);
+		assert_int_equal(recv(new.sock, &rep, sizeof(rep), 0),
+				 sizeof(rep));
+		assert_int_equal(rep.seq, i);
+		assert_true(rep.ret > 0);
+		old = new; /* it dies next */
+	}
+	evtchn_client_close(&old);
+	evtchn_client_close(&g);
+	check_fresh_client();
+}
+
 static void test_never_reads(void **state)
 {
 	struct evtchnd_req req = {.op = EVTCHND_OP_DOMAIN_GETINFO};
@@ -824,6 +870,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_messages),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_killed_client),
+		cmocka_unit_test(test_rebind_after_death),
 		cmocka_unit_test(test_never_reads),
 		cmocka_unit_test(test_second_instance),
 	};
