@@ -28,7 +28,7 @@
 #define DESC_WRITE (1ULL << 41)
 #define DESC_L	   (1ULL << 53)
 #define GDT_PAGES  (EMU_GDT_FIRST_RESERVED / 4096)
-/* A vCPU that does not flush within this long is given up on. */
+/* A vCPU that does not flush within this long is reported (once). */
 #define FLUSH_WAIT_NS 1000000000ULL
 
 /* vCPUs some VCPUOP_initialise is working on (Xen holds a domain lock). */
@@ -423,6 +423,13 @@ void smp_flush_tlbs(struct emu_cpu *cpu, uint64_t mask)
 	if (!wait)
 		return;
 	deadline = rdtsc() + ns_to_ticks(cpu, FLUSH_WAIT_NS);
+	/*
+	 * As Xen, wait for as long as it takes: a caller told its flush is
+	 * done may free or reuse the page at once.  Every vCPU takes the
+	 * IPI soon (emu holds no lock while it waits, and runs guest code
+	 * with interrupts on), but a host that stops a vCPU's thread (a
+	 * loaded host, TCG) may make that seconds: say so once.
+	 */
 	for (;;) {
 		for (unsigned i = 0; i < boot->nr_vcpus; i++) {
 			struct emu_cpu *v = emu_cpu_of(i);
@@ -436,10 +443,13 @@ void smp_flush_tlbs(struct emu_cpu *cpu, uint64_t mask)
 			return;
 		/* two vCPUs flushing each other must not wait forever */
 		smp_flush_serve(cpu);
-		if (rdtsc() > deadline)
-			break;
+		if (deadline && rdtsc() > deadline) {
+			printk(cpu,
+			       "emu: vCPU %u: TLB flush of vCPUs %#x not "
+			       "done in 1 s; still waiting\n",
+			       cpu->id, wait);
+			deadline = 0;
+		}
 		asm volatile("pause" ::: "memory");
 	}
-	printk(cpu, "emu: vCPU %u: TLB flush of vCPUs %#x not done in 1 s\n",
-	       cpu->id, wait);
 }
