@@ -13,6 +13,14 @@ XENNER="$BUILD/xenner/xenner"
 need_file "$XENNER" "make"
 start_dom0
 
+# the whole output, then what went wrong once more at its end (a CI log
+# keeps only the last lines, which would otherwise be counters)
+show_out() {
+	cat "$out"
+	echo "--- $name: what went wrong:"
+	grep -E "FAIL|crash|fault|panic|BUG|err:|warn:" "$out" | head -n 20
+}
+
 n=0
 for k in "$BUILD"/tests/guests/tk-*; do
 	[ -x "$k" ] || continue
@@ -28,19 +36,19 @@ for k in "$BUILD"/tests/guests/tk-*; do
 	rc=$?
 	case "$name" in
 	tk-crash-*)
-		[ $rc = 3 ] || { cat "$out"; fail "$name: exit $rc, expected 3 (crash)"; }
-		grep -q "crashed\|crash" "$out" || { cat "$out"; fail "$name: no crash message"; }
+		[ $rc = 3 ] || { show_out; fail "$name: exit $rc, expected 3 (crash)"; }
+		grep -q "crashed\|crash" "$out" || { show_out; fail "$name: no crash message"; }
 		;;
 	*)
-		[ $rc = 0 ] || { cat "$out"; fail "$name: exit $rc, expected 0"; }
+		[ $rc = 0 ] || { show_out; fail "$name: exit $rc, expected 0"; }
 		grep -Eq "^RESULT: [1-9][0-9]* passed, 0 failed" "$out" ||
-			{ cat "$out"; fail "$name: no clean RESULT line"; }
+			{ show_out; fail "$name: no clean RESULT line"; }
 		;;
 	esac
 	# "/* xenner-expect: TEXT */" lines: TEXT must be in xenner's output
 	# (what the guest wrote to its PV console comes out there)
 	while read -r want; do
-		grep -qF "$want" "$out" || { cat "$out"; fail "$name: no '$want'"; }
+		grep -qF "$want" "$out" || { show_out; fail "$name: no '$want'"; }
 	done < <(sed -n 's|^/\* xenner-expect: \(.*\) \*/$|\1|p' "$SRCDIR/tests/guests/$name.c" 2>/dev/null)
 	for f in "$XENNER_RUNDIR"/vmcore.* "$XENNER_RUNDIR"/emu.*; do
 		[ -e "$f" ] && fail "$name left $f behind"
