@@ -137,9 +137,15 @@ standin_wait_lines() { # n, [tenths]
 standin_line() { sed -n "${1}p" "$STANDIN_OUT"; }
 
 # Alive and not a zombie (daemons are reaped by init, which may be slow).
+# A zombie main thread whose other threads are still exiting counts as
+# alive: they hold the process's files (its sockets to evtchnd and
+# xenstored) until the last one is gone, as libxenstore's reader thread
+# does for a SIGKILLed backend on a loaded host.
 proc_alive() {
-	local state
+	local state tasks
 	kill -0 "$1" 2>/dev/null || return 1
 	read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null || return 1
-	[ "$state" != Z ]
+	[ "$state" != Z ] && return 0
+	tasks=$(ls "/proc/$1/task" 2>/dev/null | wc -l)
+	[ "$tasks" -gt 1 ]
 }
