@@ -3,7 +3,7 @@
 # kill -9 without losing data: four writers in a Linux guest write numbered
 # 4 KiB records to xvda with O_DIRECT and fsync and print XT-ACK N for each
 # one dd reported done, while blkbackd is SIGKILLed and restarted at random
-# moments (KILL9_ROUNDS times, default 6; KILL9_RECORDS, default 800).  Afterwards every acknowledged
+# moments (KILL9_ROUNDS times, default 6; KILL9_RECORDS, default 240).  Afterwards every acknowledged
 # record is on the image, the guest finished its loop (no hang) and wrote
 # records after the last restart, and no grant entry is left flagged by a
 # dead backend.
@@ -13,7 +13,7 @@ need_linux_guest
 need_file "$BUILD/blkbackd/blkbackd" "make"
 rounds=${KILL9_ROUNDS:-6}
 # (fewer records where everything is slower: the SVM test VM)
-records=${KILL9_RECORDS:-$((800 / ${TEST_TIMEOUT_SCALE:-1}))}
+records=${KILL9_RECORDS:-$((240 / ${TEST_TIMEOUT_SCALE:-1}))}
 start_dom0
 make_initrd
 img=$XENNER_RUNDIR/disk.img
