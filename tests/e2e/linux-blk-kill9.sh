@@ -1,12 +1,12 @@
 #!/bin/bash
 # test-needs: kvm
 # kill -9 without losing data: four writers in a Linux guest write numbered
-# 4 KiB records to xvda with O_DIRECT and fsync and print XT-ACK N for each
-# one dd reported done, while blkbackd is SIGKILLed and restarted at random
-# moments (KILL9_ROUNDS times, default 6; KILL9_RECORDS, default 240).  Afterwards every acknowledged
-# record is on the image, the guest finished its loop (no hang) and wrote
-# records after the last restart, and no grant entry is left flagged by a
-# dead backend.
+# 4 KiB records (KILL9_RECORDS, default 240) to xvda with O_DIRECT and
+# fsync and print XT-ACK N for each one dd reported done, while blkbackd is
+# SIGKILLed and restarted at random moments (KILL9_ROUNDS times, default
+# 6).  Afterwards no write failed, every record is on the image, the guest
+# finished its loop (no hang) and wrote records after the last restart,
+# and no grant entry is left flagged by a dead backend.
 # test-timeout: 1200
 . "$(dirname "$0")/lib.sh"
 need_linux_guest
