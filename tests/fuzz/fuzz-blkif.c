@@ -12,28 +12,6 @@
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-/* Requests answered in batches, last taken first (as I/O may finish). */
-struct answer {
-	RING_IDX seq;
-	uint64_t id;
-	uint8_t op;
-	int16_t st;
-};
-
-static void answer_all(struct blkif_back *r, struct answer *a, unsigned int *n)
-{
-	bool any = *n;
-
-	while (*n) {
-		--*n;
-		blkif_ring_respond(r, a[*n].seq, a[*n].id, a[*n].op, a[*n].st);
-	}
-	/* every request taken is answered, in ring order, and published */
-	fz_assert(r->rsp_prod_pvt == r->req_cons &&
-		  (!any || r->sring->rsp_prod == r->req_cons));
-	blkif_ring_want_notify(r);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
