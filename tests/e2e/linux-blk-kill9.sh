@@ -1,7 +1,7 @@
 #!/bin/bash
 # test-needs: kvm
 # kill -9 without losing data: four writers in a Linux guest write numbered
-# 4 KiB records (KILL9_RECORDS, default 240) to xvda with O_DIRECT and
+# 4 KiB records (KILL9_RECORDS, default 96) to xvda with O_DIRECT and
 # fsync and print XT-ACK N for each one dd reported done, while blkbackd is
 # SIGKILLed and restarted at random moments (KILL9_ROUNDS times, default
 # 6).  Afterwards no write failed, every record is on the image, the guest
@@ -13,7 +13,7 @@ need_linux_guest
 need_file "$BUILD/blkbackd/blkbackd" "make"
 rounds=${KILL9_ROUNDS:-6}
 # (fewer records where everything is slower: the SVM test VM)
-records=${KILL9_RECORDS:-$((240 / ${TEST_TIMEOUT_SCALE:-1}))}
+records=${KILL9_RECORDS:-$((96 / ${TEST_TIMEOUT_SCALE:-1}))}
 start_dom0
 make_initrd
 img=$XENNER_RUNDIR/disk.img
