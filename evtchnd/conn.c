@@ -6,6 +6,7 @@
  * no client can make evtchnd block or grow without bound.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,22 +244,30 @@ static int conn_read_one(struct conn *c)
 	return keep ? 1 : -1;
 }
 
-static void on_readable(evutil_socket_t fd, short what, void *arg)
+/*
+ * Handles up to max of c's messages; frees c when its client is gone.
+ * true: c was freed.
+ */
+static bool conn_serve(struct conn *c, unsigned int max)
 {
-	struct conn *c = arg;
-
-	(void)fd;
-	(void)what;
-	for (int i = 0; i < CONN_BATCH; i++) {
+	for (unsigned int i = 0; i < max; i++) {
 		int r = conn_read_one(c);
 
 		if (r < 0) {
 			conn_free(c);
-			return;
+			return true;
 		}
 		if (r == 0)
-			return;
+			break;
 	}
+	return false;
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_serve(arg, CONN_BATCH);
 }
 
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
@@ -313,7 +322,6 @@ unsigned int conn_reap_gone(struct conn *self)
 	static bool reaping; /* the requests handled here must not nest */
 	unsigned int n = 0;
 	struct conn *c;
-	int r;
 
 	if (reaping)
 		return 0;
@@ -322,11 +330,8 @@ again:
 	for (c = conns; c; c = c->next) {
 		if (c == self || !hung_up(c->sock))
 			continue;
-		while ((r = conn_read_one(c)) > 0)
-			;
-		if (r < 0) {
-			log_debug("conn %u: gone, reaped early", c->id);
-			conn_free(c);
+		log_debug("conn %u: hung up, served early", c->id);
+		if (conn_serve(c, UINT_MAX)) {
 			n++;
 			goto again; /* freeing may have changed the list */
 		}

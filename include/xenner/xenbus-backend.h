@@ -55,7 +55,8 @@ struct xenbus_device {
 struct xenbus_backend_ops {
 	/*
 	 * What a device found Connected at start-up has ("rings of an
-	 * earlier netbackd"): logged when we ask the frontend to reconnect.
+	 * earlier netbackd"): logged when we take them over or ask the
+	 * frontend to reconnect.
 	 */
 	const char *stale;
 	/*
