@@ -13,10 +13,14 @@
 # tested (SVM_SMOKE=0 leaves that out).
 #   --svm    only the KVM tests, all in the SVM VM (make check-svm)
 #   --here   everything on this host, no VM (what runs inside the VM)
+# Tests run side by side, TEST_JOBS at a time (default: the host's CPUs;
+# each test has its own run directory), the guest tests and the longest
+# first, the VM batch as one of them; a test's lines appear when it ends.
 # Environment: TEST_TIMEOUT (default 300 s a test unless it says
 # "# test-timeout: N"), TEST_TIMEOUT_SCALE (multiplies every limit; the
 # VM run uses SVM_TIMEOUT_SCALE, default 3), TEST_LOGDIR (keep the logs
-# there), SVM_TIMEOUT (the whole VM batch; default 4500 s).
+# there), SVM_TIMEOUT (the whole VM batch; default 4500 s, 1500 s for the
+# smoke set).
 set -u
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -68,6 +72,8 @@ count() { # PASS|FAIL|SKIP, name
 	*) fail=$((fail + 1)); failed_names+=("$2") ;;
 	esac
 }
+# what a job (a subshell) reports; the runner counts it
+result() { echo "@@ $1 $2"; }
 
 # Shortly before a test's limit, what still runs and the last lines of the
 # tests' run directories go into its log: a hung test then says where.
@@ -124,10 +130,10 @@ run_one() { # path
 	done
 	secs=$(($(date +%s) - start))
 	case $rc in
-	0) count PASS "$name"; echo "PASS $name (${secs}s)" ;;
-	77) count SKIP "$name"; echo "SKIP $name: $(grep -m1 '^SKIP' "$log" | cut -c6-)" ;;
+	0) result PASS "$name"; echo "PASS $name (${secs}s)" ;;
+	77) result SKIP "$name"; echo "SKIP $name: $(grep -m1 '^SKIP' "$log" | cut -c6-)" ;;
 	*)
-		count FAIL "$name"
+		result FAIL "$name"
 		[ $rc = 124 ] && echo "(timed out after ${limit}s)" >>"$log"
 		echo "FAIL $name (rc=$rc, ${secs}s); last lines of its log:"
 		tail -n 25 "$log" | sed 's/^/    /'
@@ -147,7 +153,7 @@ run_in_svm() { # paths...
 	if ! why=$("$SRCDIR/scripts/svm-vm" --check 2>&1) &&
 		! why=$("$SRCDIR/scripts/svm-vm" --setup 2>&1); then
 		for t in "$@"; do
-			count SKIP "$(basename "$t")"
+			result SKIP "$(basename "$t")"
 			echo "SKIP $(basename "$t") [svm]: no SVM test VM here:" \
 				"$(echo "$why" | tail -n 1)"
 		done
@@ -160,7 +166,7 @@ run_in_svm() { # paths...
 			rest=${line#* }
 			name=${rest%% *}
 			name=${name%:}
-			count "$word" "$name [svm]"
+			result "$word" "$name [svm]"
 			reported+="$name "
 			echo "$word $name [svm]${rest#"$name"}"
 			;;
@@ -169,7 +175,7 @@ run_in_svm() { # paths...
 		*) echo "svm: $line" ;;
 		esac
 	done < <("$SRCDIR/scripts/svm-vm" -n -o "$vmlog" \
-		-t "${SVM_TIMEOUT:-4500}" -C "$SRCDIR" \
+		-t "${SVM_TIMEOUT:-$svm_limit}" -C "$SRCDIR" \
 		-e BUILD="$BUILD" -e TEST_LOGDIR="$vmlog" \
 		-e TEST_TIMEOUT_SCALE="${SVM_TIMEOUT_SCALE:-3}" \
 		-e TEST_TIMEOUT="$TIMEOUT" \
@@ -179,16 +185,71 @@ run_in_svm() { # paths...
 	for t in "$@"; do
 		name=$(basename "$t")
 		case "$reported" in *" $name "*) continue ;; esac
-		count FAIL "$name [svm]"
+		result FAIL "$name [svm]"
 		echo "FAIL $name [svm]: never reported (svm-vm exit $vmrc:" \
 			"the VM stopped or ran out of time)"
 	done
 }
 
+# --- the jobs ---
+declare -A running=() # pid -> log of the job's report
+jobs_max=${TEST_JOBS:-$(nproc)}
+start_job() { # report file, command...
+	local res=$1
+	shift
+	"$@" >"$res" 2>&1 </dev/null &
+	running[$!]=$res
+}
+collect_job() { # waits for a job to end (bash 5.2's wait -n misses
+	local pid line res # jobs that ended before it was called: poll)
+	while :; do
+		for pid in "${!running[@]}"; do
+			kill -0 "$pid" 2>/dev/null || break 2
+		done
+		sleep 0.2
+	done
+	wait "$pid" 2>/dev/null
+	res=${running[$pid]}
+	unset "running[$pid]"
+	while IFS= read -r line; do
+		case "$line" in
+		'@@ '*) line=${line#@@ }; count "${line%% *}" "${line#* }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$res"
+	rm -f "$res"
+}
+stop_jobs() {
+	local p
+	for p in "${!running[@]}"; do
+		pkill -TERM -P "$p" 2>/dev/null # timeout, svm-vm: they stop the rest
+		kill "$p" 2>/dev/null
+	done
+	wait
+	exit 130
+}
+trap stop_jobs INT TERM
+run_job() { # function, args...: starts it when a slot is free
+	while [ ${#running[@]} -ge "$jobs_max" ]; do collect_job; done
+	start_job "$(mktemp "$logdir/.job.XXXXXX")" "$@"
+}
+
+# the guest tests first, the longest (by their limit) first of them
+order() {
+	local t k l
+	for t in "$@"; do
+		k=1 l=0
+		has_line "$t" '# test-needs: kvm' && k=0
+		[[ "$t" == *.sh ]] &&
+			l=$(sed -n 's/^# test-timeout: \([0-9]*\)$/\1/p' "$t" | head -n 1)
+		printf '%s %s %s\n' "$k" "${l:-$TIMEOUT}" "$t"
+	done | sort -s -k1,1n -k2,2nr | cut -d' ' -f3-
+}
+
 kvm_ok=0
 [ $where != svm ] && "$BUILD/xenner/xenner" -check-kvm >/dev/null 2>&1 &&
 	kvm_ok=1
-vm_tests=()
+vm_tests=() here_tests=()
 for t in "${tests[@]}"; do
 	selected "$(basename "$t")" || continue
 	if has_line "$t" '# test-needs: kvm'; then
@@ -206,9 +267,16 @@ for t in "${tests[@]}"; do
 	elif [ $where = svm ]; then
 		continue
 	fi
-	run_one "$t"
+	here_tests+=("$t")
 done
-[ ${#vm_tests[@]} -gt 0 ] && run_in_svm "${vm_tests[@]}"
+svm_limit=4500
+[ $kvm_ok = 1 ] && svm_limit=1500 # the smoke set
+# the VM batch is the longest job of all
+[ ${#vm_tests[@]} -gt 0 ] && run_job run_in_svm "${vm_tests[@]}"
+while IFS= read -r t; do
+	run_job run_one "$t"
+done < <(order ${here_tests[@]+"${here_tests[@]}"})
+while [ ${#running[@]} -gt 0 ]; do collect_job; done
 
 if [ $fail = 0 ] && [ $keep_logs = 0 ]; then
 	rm -rf "$logdir"

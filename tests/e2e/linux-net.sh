@@ -5,7 +5,7 @@
 # host side, sends $XT_NET_MB MB of random data over TCP to the host and
 # fetches as much back; each side checks the other's md5sum; then it
 # reboots and the new domain's vif works again.  make check
-# moves 16 MB each way; `make soak` the 100 MB of the netbackd issue (about
+# moves 8 MB each way; `make soak` the 100 MB of the netbackd issue (about
 # 8 minutes here, where each entry into emu costs ~150 us).
 # (busybox nc quits as soon as either direction ends: each listener keeps
 # its stdin open so that only the sender's FIN ends a transfer.)
@@ -28,7 +28,7 @@ export XENNER_BLKBACKD=none
 on_exit "'$DOM0' stop"
 nsx "$DOM0" start || { show_logs; fail "xenner-dom0 start"; }
 
-MB=${XT_NET_MB:-16}
+MB=${XT_NET_MB:-8}
 limit=$((300 + 10 * MB)) # s, for each listener
 dd if=/dev/urandom of="$XENNER_RUNDIR/to-guest" bs=1M count="$MB" 2>/dev/null
 want_down=$(md5sum <"$XENNER_RUNDIR/to-guest" | cut -d' ' -f1)
