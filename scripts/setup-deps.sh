@@ -12,7 +12,7 @@ PKGS="build-essential pkg-config git
 xen-utils-4.17 xenstore-utils libxen-dev qemu-system-xen
 qemu-system-x86 qemu-utils
 libevent-dev libaio-dev uuid-dev libcmocka-dev libnl-route-3-dev
-zlib1g-dev libbz2-dev liblzma-dev liblz4-dev libzstd-dev
+zlib1g-dev libbz2-dev liblzma-dev liblz4-dev libzstd-dev libxxhash-dev
 busybox-static cpio binutils gdb mandoc procps psmisc iproute2
 e2fsprogs python3 bsdutils fdisk gzip bzip2 xz-utils lz4 zstd
 clang libclang-rt-14-dev"

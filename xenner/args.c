@@ -18,7 +18,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: xenner -kernel FILE [options]\n"
 		"       xenner -bootloader pygrub -disk IMAGE [options]\n"
-		"       xenner -restore FILE [-console C] [-name N] [-stats]\n"
+		"       xenner -restore FILE [-console C] [-name N] [-stats] [-paused]\n"
 		"Run a Xen PV guest kernel in a KVM virtual machine.\n\n"
 		"  -kernel FILE      the guest kernel (ELF or bzImage with Xen notes,\n"
 		"                    plain or compressed; with -bootloader: a path\n"
@@ -50,6 +50,8 @@ static void usage(FILE *out)
 		"  -restore FILE     build the domain from a save image\n"
 		"                    (xenner-xm save), not from a kernel\n"
 		"  -stats            print emu's counters at exit\n"
+		"  -paused           build the domain but do not run it until\n"
+		"                    `xenner-xm unpause` (xm create -p)\n"
 		"  -loglevel LEVEL   err, warn, info (default) or debug\n"
 		"  -check-kvm        only check that /dev/kvm is usable (exit 0)\n"
 		"  -help             this text\n\n"
@@ -162,6 +164,8 @@ int xenner_parse_args(struct xenner_config *c, int argc, char **argv)
 			rc = str_arg(argc, argv, &i, &c->keep_vmcore);
 		else if (!strcmp(a, "-stats"))
 			c->stats = true;
+		else if (!strcmp(a, "-paused"))
+			c->paused = true;
 		else if (!strcmp(a, "-check-kvm"))
 			c->check_kvm = true;
 		else if (!strcmp(a, "-loglevel")) {

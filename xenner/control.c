@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The domain's control socket, $XENNER_RUNDIR/control.<domid>: how the
- * toolstack (xenner-xm) pauses, resumes and saves a domain.  One request
- * per connection, in one SOCK_SEQPACKET message ("pause", "unpause",
- * "ping", "save TIMEOUT 0|1 PATH"), answered with "ok" or "error: why";
- * a save answers once the guest suspended and the image is written
- * (save.c keeps the connection until then).  The listener
+ * toolstack (xenner-xm) pauses, resumes, saves and migrates a domain.
+ * One request per connection, in one SOCK_SEQPACKET message ("pause",
+ * "unpause", "ping", "save TIMEOUT 0|1 PATH", "migrate 0|1 TIMEOUT" with
+ * the stream's descriptor as SCM_RIGHTS), answered with "ok" or "error:
+ * why"; a save or migration answers at its end (save.c keeps the
+ * connection until then).  The listener
  * also tells tools that this xenner is alive: a socket nobody listens on
  * was left by a xenner that died, and SO_PEERCRED gives our pid.
  */
@@ -18,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "migrate.h"
 #include "xenner.h"
 #include "xenner/log.h"
 #include "xenner/rundir.h"
@@ -52,8 +54,17 @@ int control_start(struct xenner *x)
 	return 0;
 }
 
-static const char *control_do(struct xenner *x, const char *cmd, int c)
+/* *fd, a descriptor that came with the request, is taken or left */
+static const char *control_do(struct xenner *x, const char *cmd, int c, int *fd)
 {
+	const char *r;
+
+	if (!strncmp(cmd, "migrate ", 8)) {
+		r = migrate_begin(x, c, cmd + 8, *fd);
+		if (!r)
+			*fd = -1;
+		return r;
+	}
 	if (!strncmp(cmd, "save ", 5))
 		return save_begin(x, c, cmd + 5);
 	if (!strcmp(cmd, "ping"))
@@ -72,9 +83,19 @@ void control_serve(struct xenner *x)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	char cmd[4200];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {.iov_base = cmd, .iov_len = sizeof(cmd) - 1};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *cm;
 	const char *reply;
+	int c, fd = -1;
 	ssize_t n;
-	int c;
 
 	c = accept4(x->control_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (c < 0)
@@ -86,10 +107,16 @@ void control_serve(struct xenner *x)
 		close(c);
 		return;
 	}
-	n = recv(c, cmd, sizeof(cmd) - 1, 0);
+	n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC);
+	cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
 	if (n > 0) {
 		cmd[n] = '\0';
-		reply = control_do(x, cmd, c);
+		reply = control_do(x, cmd, c, &fd);
+		if (fd >= 0)
+			close(fd);
 		if (!reply)
 			return; /* save.c answers later */
 		log_info("domain %u: %s from pid %d: %s", x->domid, cmd,

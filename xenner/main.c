@@ -23,6 +23,21 @@
 /* SIGTERM asks the guest to power off; it gets this long to do so. */
 #define SHUTDOWN_GRACE_SECONDS 30
 
+/* a NULL-terminated copy of n strings; exits when out of memory */
+static char **dup_strings(char **in, int n)
+{
+	char **out = calloc(n + 1, sizeof(*out));
+
+	for (int i = 0; out && i < n; i++)
+		if (!(out[i] = strdup(in[i])))
+			out = NULL;
+	if (!out) {
+		fprintf(stderr, "xenner: out of memory\n");
+		exit(XENNER_EXIT_ERROR);
+	}
+	return out;
+}
+
 /*
  * -restore FILE: the image's saved options, then the few of this command
  * line that may differ for the new domain.  Exits with one line if the
@@ -39,7 +54,8 @@ static void restore_args(struct xenner *x, int argc, char **argv)
 	int n = 0, nsaved;
 
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i] + (argv[i][0] == '-' && argv[i][1] == '-');
+		const char *a =
+			argv[i] + (argv[i][0] == '-' && argv[i][1] == '-');
 
 		if (!strcmp(a, "-restore")) {
 			if (i + 1 >= argc) {
@@ -50,8 +66,8 @@ static void restore_args(struct xenner *x, int argc, char **argv)
 			path = argv[++i];
 			continue;
 		}
-		if (!strcmp(a, "-stats") || !strcmp(a, "-help") ||
-		    !strcmp(a, "-h"))
+		if (!strcmp(a, "-stats") || !strcmp(a, "-paused") ||
+		    !strcmp(a, "-help") || !strcmp(a, "-h"))
 			continue;
 		for (unsigned k = 0; with_value[k]; k++)
 			if (!strcmp(a, with_value[k])) {
@@ -60,9 +76,11 @@ static void restore_args(struct xenner *x, int argc, char **argv)
 				break;
 			}
 		if (a) {
-			fprintf(stderr, "xenner: -restore takes the domain's "
-					"configuration from the image; '%s' "
-					"cannot go with it\n", argv[i]);
+			fprintf(stderr,
+				"xenner: -restore takes the domain's "
+				"configuration from the image; '%s' "
+				"cannot go with it\n",
+				argv[i]);
 			exit(XENNER_EXIT_ERROR);
 		}
 	}
@@ -70,6 +88,8 @@ static void restore_args(struct xenner *x, int argc, char **argv)
 		restore_close(x);
 		exit(XENNER_EXIT_ERROR);
 	}
+	/* copies: the image is let go once the domain is built */
+	saved = dup_strings(saved, nsaved);
 	if (nsaved + argc >= (int)(sizeof(all) / sizeof(all[0]))) {
 		fprintf(stderr, "xenner: too many options\n");
 		exit(XENNER_EXIT_ERROR);
@@ -78,7 +98,8 @@ static void restore_args(struct xenner *x, int argc, char **argv)
 	for (int i = 0; i < nsaved; i++)
 		all[n++] = saved[i];
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i] + (argv[i][0] == '-' && argv[i][1] == '-');
+		const char *a =
+			argv[i] + (argv[i][0] == '-' && argv[i][1] == '-');
 
 		if (!strcmp(a, "-restore"))
 			i++;
@@ -119,8 +140,9 @@ static int setup_memory(struct xenner *x)
 	x->ram = x->vmcore.ram;
 
 	/* the M2P, then one byte of type per frame, each 2 MiB aligned */
-	x->frame_info_off = EMU_OFF_M2P + ((x->total_pages * 8 + (2 << 20) - 1) &
-					   ~((2ULL << 20) - 1));
+	x->frame_info_off =
+		EMU_OFF_M2P +
+		((x->total_pages * 8 + (2 << 20) - 1) & ~((2ULL << 20) - 1));
 	x->emu_size = x->frame_info_off +
 		      ((x->total_pages + (2 << 20) - 1) & ~((2ULL << 20) - 1));
 	rc = emu_memory_create(x);
@@ -211,8 +233,8 @@ static void wait_for_end(struct xenner *x, int sfd)
 				log_info("signal %u: asked domain %u to power "
 					 "off (again to stop it at once)",
 					 si.ssi_signo, x->domid);
-				shutdown_deadline = time(NULL) +
-						    SHUTDOWN_GRACE_SECONDS;
+				shutdown_deadline =
+					time(NULL) + SHUTDOWN_GRACE_SECONDS;
 				continue;
 			}
 			log_info("signal %u: stopping domain %u", si.ssi_signo,
@@ -221,8 +243,8 @@ static void wait_for_end(struct xenner *x, int sfd)
 		}
 		if (shutdown_deadline && time(NULL) >= shutdown_deadline) {
 			log_warn("domain %u did not shut down within %d s: "
-				 "stopping it", x->domid,
-				 SHUTDOWN_GRACE_SECONDS);
+				 "stopping it",
+				 x->domid, SHUTDOWN_GRACE_SECONDS);
 			vcpus_stop(x, XENNER_EXIT_KILLED);
 		}
 		if (p[2].revents & POLLIN)
@@ -238,9 +260,11 @@ static void wait_for_end(struct xenner *x, int sfd)
 int main(int argc, char **argv)
 {
 	static struct xenner xen = {
-		.kvm_fd = -1, .vm_fd = -1, .stop_fd = -1,
-		.evc = { .sock = -1, .event_fd = -1 },
-		.con_evc = { .sock = -1, .event_fd = -1 },
+		.kvm_fd = -1,
+		.vm_fd = -1,
+		.stop_fd = -1,
+		.evc = {.sock = -1, .event_fd = -1},
+		.con_evc = {.sock = -1, .event_fd = -1},
 		.console_rl = RATELIMIT_INIT(5, 10),
 		.console_lock = PTHREAD_MUTEX_INITIALIZER,
 		.evc_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -320,9 +344,8 @@ int main(int argc, char **argv)
 	x->suspend_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	atomic_store(&x->exit_status, XENNER_EXIT_ERROR);
 
-	rc = sfd < 0 || x->stop_fd < 0 || x->suspend_efd < 0
-		     ? -errno
-		     : dom0_connect(x);
+	rc = sfd < 0 || x->stop_fd < 0 || x->suspend_efd < 0 ? -errno
+							     : dom0_connect(x);
 	if (!rc)
 		rc = dom0_create_domain(x);
 	if (!rc)
@@ -341,12 +364,15 @@ int main(int argc, char **argv)
 		rc = xenstore_introduce(x);
 		if (!rc && x->cfg.restore)
 			rc = restore_after_introduce(x);
+		restore_close(x); /* its memory is copied: let it go */
 		if (!rc)
 			rc = devmodel_start(x);
 		if (!rc)
 			rc = control_start(x);
 		if (!rc)
 			rc = console_start(x);
+		if (!rc && x->cfg.paused)
+			rc = vcpus_pause(x, true); /* none runs yet */
 		/* all of them: emu keeps a vCPU parked until VCPUOP_up */
 		for (unsigned i = 0; !rc && i < x->cfg.nr_vcpus; i++)
 			rc = vcpu_start(&x->vcpus[i]);
@@ -383,6 +409,10 @@ int main(int argc, char **argv)
 	dom0_disconnect(x);
 	pv_kernel_free(&x->kernel);
 	restore_close(x);
+	for (int i = 0; x->cfg.restore && i < x->cfg.argc; i++)
+		free(x->cfg.argv[i]); /* dup_strings */
+	if (x->cfg.restore)
+		free(x->cfg.argv);
 	/* -disk: realpath()s */
 	for (unsigned i = 0; i < x->cfg.nr_disks; i++)
 		free(x->cfg.disks[i].path);

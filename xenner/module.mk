@@ -17,7 +17,7 @@ $(BUILD)/xenner/emu-blob.o: xenner/emu-blob.S $(EMU_ELF)
 	$(CC) -c -DEMU_ELF='"$(EMU_ELF)"' -o $@ $<
 
 $(XENNER_BIN): $(XENNER_OBJS) $(XENNER_LOADER_LIB) $(COMMON_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(XENNER_LOADER_LDLIBS) -lxenstore -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(XENNER_LOADER_LDLIBS) -lxenstore -lxxhash -lpthread
 
 $(BUILD)/tests/unit/test-kernel-loader: $(BUILD)/tests/unit/test-kernel-loader.o \
 		$(XENNER_LOADER_LIB) $(COMMON_LIB)

@@ -3,7 +3,8 @@
  * Writes a suspended domain's image (include/xenner/save-image.h): the
  * header and notes, guest RAM, emu's memory, the state notes.  All-zero
  * pages stay holes.  The caller has paused every vCPU; the file is
- * FILE.part, renamed by the caller once this returned 0.
+ * FILE.part, renamed by the caller once this returned 0.  A migration
+ * writes the same image into its stream (migrate-send.c).
  */
 #include <elf.h>
 #include <errno.h>
@@ -89,17 +90,21 @@ static void prstatus_of(const struct save_vcpu *s, struct elf_prstatus *p)
 	memcpy(&p->pr_reg, &u, sizeof(u));
 }
 
-/* Writes len bytes at off, leaving all-zero pages as holes; CRCs all. */
-static int write_sparse(int fd, uint64_t off, const uint8_t *src, uint64_t len,
-			uint32_t *crc)
+/*
+ * Writes len bytes of memory at image offset off, except the pages the
+ * reader has already (holes of a fresh file; pages a migration sent
+ * before); the CRC covers all of them.
+ */
+static int write_segment(struct image_out *o, uint64_t off, const uint8_t *src,
+			 uint64_t len, uint32_t *crc)
 {
-	static const uint8_t zero[PAGE];
-	uint64_t run = 0; /* start of the pending run of data pages */
+	uint64_t run = 0; /* start of the pending run of pages to write */
 	bool in_run = false;
+	int rc;
 
 	*crc = crc32(0, NULL, 0);
 	for (uint64_t p = 0; p <= len; p += PAGE) {
-		bool data = p < len && memcmp(src + p, zero, PAGE);
+		bool data = p < len && !o->have(o, src + p, off + p);
 
 		if (p < len) {
 			uint64_t chunk = len - p < PAGE ? len - p : PAGE;
@@ -110,28 +115,22 @@ static int write_sparse(int fd, uint64_t off, const uint8_t *src, uint64_t len,
 			run = p;
 			in_run = true;
 		} else if (!data && in_run) {
-			uint64_t n = p - run;
-
-			for (uint64_t done = 0; done < n;) {
-				ssize_t w = pwrite(fd, src + run + done,
-						   n - done, off + run + done);
-
-				if (w <= 0)
-					return w < 0 ? -errno : -EIO;
-				done += w;
-			}
+			rc = o->write(o, src + run, p - run, off + run);
+			if (rc)
+				return rc;
 			in_run = false;
 		}
 	}
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len, off_t off)
+static int file_write(struct image_out *o, const void *buf, uint64_t len,
+		      uint64_t off)
 {
 	const uint8_t *p = buf;
 
 	while (len) {
-		ssize_t w = pwrite(fd, p, len, off);
+		ssize_t w = pwrite(o->fd, p, len, off);
 
 		if (w <= 0)
 			return w < 0 ? -errno : -EIO;
@@ -140,6 +139,35 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
 		off += w;
 	}
 	return 0;
+}
+
+/* a fresh file reads zeroes where nothing was written */
+static bool file_have(struct image_out *o, const void *page, uint64_t off)
+{
+	static const uint8_t zero[PAGE];
+
+	(void)o;
+	(void)off;
+	return !memcmp(page, zero, PAGE);
+}
+
+static int file_size(struct image_out *o, uint64_t size)
+{
+	return ftruncate(o->fd, 0) || ftruncate(o->fd, size) ? -errno : 0;
+}
+
+static int file_done(struct image_out *o)
+{
+	return fdatasync(o->fd) ? -errno : 0;
+}
+
+void image_out_file(struct image_out *o, int fd)
+{
+	*o = (struct image_out){.fd = fd,
+				.write = file_write,
+				.have = file_have,
+				.size = file_size,
+				.done = file_done};
 }
 
 /* The state notes: vCPUs, config, xenstore; malloc'd into *out. */
@@ -196,7 +224,7 @@ out:
 	return rc;
 }
 
-int save_image_write(struct xenner *x, int fd, const char *path,
+int save_image_write(struct xenner *x, struct image_out *o, const char *path,
 		     unsigned suspend_vcpu, uint64_t start_info_pfn)
 {
 	uint64_t ram_len = x->total_pages * PAGE;
@@ -220,15 +248,14 @@ int save_image_write(struct xenner *x, int fd, const char *path,
 	rc = build_state(x, &state, &state_len);
 	if (rc)
 		goto out;
-	rc = ftruncate(fd, 0) || ftruncate(fd, state_off + state_len) ? -errno
-								      : 0;
+	rc = o->size(o, state_off + state_len);
 	if (!rc)
-		rc = write_sparse(fd, VMCORE_RAM_OFFSET, x->ram, ram_len,
-				  &s.ram_crc);
+		rc = write_segment(o, VMCORE_RAM_OFFSET, x->ram, ram_len,
+				   &s.ram_crc);
 	if (!rc)
-		rc = write_sparse(fd, emu_off, x->emu, x->emu_size, &s.emu_crc);
+		rc = write_segment(o, emu_off, x->emu, x->emu_size, &s.emu_crc);
 	if (!rc)
-		rc = write_all(fd, state, state_len, state_off);
+		rc = o->write(o, state, state_len, state_off);
 	if (rc)
 		goto out_io;
 
@@ -293,9 +320,9 @@ int save_image_write(struct xenner *x, int fd, const char *path,
 			     .p_filesz = state_len,
 			     .p_align = 4};
 	/* the header last: a file cut short never has a valid one */
-	rc = write_all(fd, hdr, noff, 0);
-	if (!rc && fdatasync(fd))
-		rc = -errno;
+	rc = o->write(o, hdr, noff, 0);
+	if (!rc)
+		rc = o->done(o);
 out_io:
 	if (rc)
 		log_err("save %s: %s", path, strerror(-rc));

@@ -21,10 +21,9 @@
 #include <stdint.h>
 #include <xen/sched.h>
 
+#include "migrate.h"
 #include "save.h"
 #include "xenner/log.h"
-
-#define SAVE_MAX_TIMEOUT 3600
 
 static double now(void)
 {
@@ -55,14 +54,39 @@ static void save_end(struct xenner *x, bool keep)
 	char part[sizeof(x->save_path) + 8];
 
 	snprintf(part, sizeof(part), "%s.part", x->save_path);
-	if (!keep)
+	if (!keep && x->save_path[0])
 		unlink(part);
-	close(x->save_fd);
+	if (x->save_fd >= 0)
+		close(x->save_fd);
 	close(x->save_client);
+	migrate_end(x);
 	pthread_mutex_lock(&x->save_lock);
 	x->save_fd = x->save_client = x->suspend_vcpu = -1;
 	x->save_waiting = false;
+	x->save_path[0] = '\0';
 	pthread_mutex_unlock(&x->save_lock);
+}
+
+/* The client's connection is the save's (or migration's) from now on. */
+void save_begin_common(struct xenner *x, int client, unsigned timeout)
+{
+	pthread_mutex_lock(&x->save_lock);
+	x->save_client = client;
+	pthread_mutex_unlock(&x->save_lock);
+	x->save_timeout = timeout;
+	x->save_deadline = 1e300; /* until the guest is asked */
+}
+
+/* control/shutdown = suspend; the guest has save_timeout to do it */
+int save_request_suspend(struct xenner *x)
+{
+	if (xenstore_request_shutdown(x, "suspend"))
+		return -EIO;
+	pthread_mutex_lock(&x->save_lock);
+	x->save_waiting = true;
+	pthread_mutex_unlock(&x->save_lock);
+	x->save_deadline = now() + x->save_timeout;
+	return 0;
 }
 
 bool save_pending(struct xenner *x)
@@ -92,18 +116,18 @@ const char *save_begin(struct xenner *x, int client, const char *args)
 			 strerror(errno));
 		return err;
 	}
-	if (xenstore_request_shutdown(x, "suspend")) {
+	save_begin_common(x, client, timeout);
+	if (save_request_suspend(x)) {
+		pthread_mutex_lock(&x->save_lock);
+		x->save_client = -1;
+		pthread_mutex_unlock(&x->save_lock);
 		close(x->save_fd);
+		x->save_fd = -1;
 		unlink(part);
+		x->save_path[0] = '\0';
 		return "error: cannot write control/shutdown in xenstore";
 	}
-	pthread_mutex_lock(&x->save_lock);
-	x->save_client = client;
-	x->save_waiting = true;
-	pthread_mutex_unlock(&x->save_lock);
 	x->save_checkpoint = checkpoint;
-	x->save_timeout = timeout;
-	x->save_deadline = now() + timeout;
 	log_info("domain %u: asked to suspend for a save to %s", x->domid,
 		 x->save_path);
 	return NULL;
@@ -138,6 +162,20 @@ void save_suspended(struct vcpu *v)
 /* The guest never suspended: it runs on, the request is withdrawn. */
 void save_tick(struct xenner *x)
 {
+	int rc;
+
+	if (save_pending(x) && x->suspend_vcpu < 0 && (rc = migrate_tick(x))) {
+		log_err("domain %u: migration failed (%s): it keeps running "
+			"here",
+			x->domid, strerror(-rc));
+		reply(x,
+		      "error: migrating domain %u failed (%s); it keeps "
+		      "running here",
+		      x->domid, strerror(-rc));
+		migrate_abort(x);
+		save_end(x, false);
+		return;
+	}
 	if (!save_pending(x) || x->suspend_vcpu >= 0 ||
 	    now() < x->save_deadline)
 		return;
@@ -152,11 +190,44 @@ void save_tick(struct xenner *x)
 	log_err("domain %u did not suspend within %u s: not saved, it keeps "
 		"running",
 		x->domid, x->save_timeout);
+	migrate_abort(x);
 	reply(x,
 	      "error: domain %u did not suspend within %u s (no "
 	      "control/shutdown support?); it keeps running",
 	      x->domid, x->save_timeout);
 	save_end(x, false);
+}
+
+/* The domain ended here: saved, or moved to another host. */
+static void save_ended(struct xenner *x, enum xenner_exit status)
+{
+	x->vmcore.dom->state = VMCORE_STATE_SHUTDOWN;
+	x->vmcore.dom->shutdown_reason = SHUTDOWN_suspend;
+	save_end(x, true);
+	vcpus_stop(x, status);
+	pthread_mutex_lock(&x->evc_lock);
+	evtchn_client_shutdown(&x->evc, x->domid, SHUTDOWN_suspend);
+	pthread_mutex_unlock(&x->evc_lock);
+}
+
+static void finish_migration(struct xenner *x, unsigned sv)
+{
+	char msg[400];
+
+	/* what the guest sees on the receiver: resumed in a new domain */
+	x->vcpus[sv].page->result = 0;
+	if (!migrate_final(x, sv, msg, sizeof(msg))) {
+		reply(x, "%s", msg);
+		save_ended(x, XENNER_EXIT_MIGRATED);
+		return;
+	}
+	/* here: cancelled, it runs on */
+	x->vcpus[sv].page->result = 1;
+	log_err("domain %u: %s: it keeps running here", x->domid, msg);
+	reply(x, "%s; it keeps running here", msg);
+	migrate_abort(x);
+	save_end(x, false);
+	vcpus_pause(x, false);
 }
 
 void save_finish(struct xenner *x)
@@ -180,10 +251,17 @@ void save_finish(struct xenner *x)
 			x->domid, (unsigned long long)x->suspend_si_pfn);
 		rc = -EINVAL;
 	}
+	if (!rc && migrate_pending(x)) {
+		finish_migration(x, sv);
+		return;
+	}
 	if (!rc) {
 		/* what the guest sees in the new domain: resumed there */
 		x->vcpus[sv].page->result = 0;
-		rc = save_image_write(x, x->save_fd, x->save_path, sv,
+		struct image_out o;
+
+		image_out_file(&o, x->save_fd);
+		rc = save_image_write(x, &o, x->save_path, sv,
 				      x->suspend_si_pfn);
 		if (!rc && rename(part, x->save_path)) {
 			rc = -errno;
@@ -197,14 +275,8 @@ void save_finish(struct xenner *x)
 		log_info("domain %u saved to %s (%llu MiB, %.2f s)", x->domid,
 			 x->save_path, (unsigned long long)x->cfg.mem_mb,
 			 now() - t0);
-		x->vmcore.dom->state = VMCORE_STATE_SHUTDOWN;
-		x->vmcore.dom->shutdown_reason = SHUTDOWN_suspend;
 		reply(x, "ok");
-		save_end(x, true);
-		vcpus_stop(x, XENNER_EXIT_SAVED);
-		pthread_mutex_lock(&x->evc_lock);
-		evtchn_client_shutdown(&x->evc, x->domid, SHUTDOWN_suspend);
-		pthread_mutex_unlock(&x->evc_lock);
+		save_ended(x, XENNER_EXIT_SAVED);
 		return;
 	}
 	if (!rc) {
@@ -225,6 +297,7 @@ void save_cancel(struct xenner *x)
 {
 	if (!save_pending(x))
 		return;
+	migrate_abort(x);
 	reply(x, "error: domain %u ended before it was saved", x->domid);
 	save_end(x, false);
 }

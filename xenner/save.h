@@ -8,7 +8,12 @@
 #include "xenner.h"
 #include "xenner/save-image.h"
 
-#define SAVE_MAX_MSRS 24
+#define SAVE_MAX_MSRS	 24
+#define SAVE_MAX_TIMEOUT 3600 /* s for the guest to suspend */
+
+/* save.c, shared with migrate-send.c */
+void save_begin_common(struct xenner *x, int client, unsigned timeout);
+int save_request_suspend(struct xenner *x);
 
 /* One vCPU's KVM state, the SAVE_NT_VCPU note (KVM's own structs). */
 struct save_vcpu {
@@ -33,8 +38,25 @@ int vcpu_state_set(struct vcpu *v, const struct save_vcpu *s);
 /* Finishes the vCPU's pending port I/O, so its RIP is past the `out`. */
 int vcpu_state_settle(struct vcpu *v);
 
+/*
+ * Where an image goes: a file, or a migration's stream.  write puts len
+ * bytes at image offset off; have says the reader has this page at off
+ * already (it is then not written); size gives the image's size first,
+ * done ends it.  Each returns 0 or -errno.
+ */
+struct image_out {
+	int fd;
+	void *priv;
+	int (*write)(struct image_out *o, const void *buf, uint64_t len,
+		     uint64_t off);
+	bool (*have)(struct image_out *o, const void *page, uint64_t off);
+	int (*size)(struct image_out *o, uint64_t size);
+	int (*done)(struct image_out *o);
+};
+
 /* save-write.c: writes the image of the paused, suspended domain */
-int save_image_write(struct xenner *x, int fd, const char *path,
+void image_out_file(struct image_out *o, int fd); /* holes for zero pages */
+int save_image_write(struct xenner *x, struct image_out *o, const char *path,
 		     unsigned suspend_vcpu, uint64_t start_info_pfn);
 /* CRC-32 of emu's ELF image, the build a save belongs to */
 uint32_t save_emu_build_crc(void);

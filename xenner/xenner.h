@@ -24,8 +24,9 @@ enum xenner_exit {
 	XENNER_EXIT_REBOOT = 2,
 	XENNER_EXIT_CRASH = 3,
 	XENNER_EXIT_WATCHDOG = 4,
-	XENNER_EXIT_KILLED = 5, /* destroyed from dom0 or by a signal */
-	XENNER_EXIT_SAVED = 6,	/* saved to a file (xenner-xm save) */
+	XENNER_EXIT_KILLED = 5,	  /* destroyed from dom0 or by a signal */
+	XENNER_EXIT_SAVED = 6,	  /* saved to a file (xenner-xm save) */
+	XENNER_EXIT_MIGRATED = 7, /* runs on another host now */
 };
 
 /* Frames the guest does not own but Xen would: after the guest's RAM. */
@@ -76,7 +77,8 @@ struct xenner_config {
 	uint64_t mem_mb;
 	unsigned nr_vcpus;
 	bool stats;
-	bool check_kvm; /* -check-kvm: only open /dev/kvm */
+	bool paused;		  /* -paused: vCPUs wait for "unpause" */
+	bool check_kvm;		  /* -check-kvm: only open /dev/kvm */
 	bool console_xenconsoled; /* else xenner's stdio is the console */
 	struct xenner_disk disks[XENNER_MAX_DISKS];
 	unsigned nr_disks;
@@ -118,7 +120,7 @@ struct xenner {
 	/* KVM */
 	int kvm_fd, vm_fd;
 	int vcpu_mmap_size;
-	uint8_t *emu;	   /* emu's memory */
+	uint8_t *emu;	    /* emu's memory */
 	char emu_path[256]; /* $XENNER_RUNDIR/emu.<domid> */
 	uint64_t emu_size;
 	uint64_t frame_info_off;
@@ -163,6 +165,8 @@ struct xenner {
 	uint64_t suspend_si_pfn;
 	/* restore.c: the image being restored */
 	struct restore_image *restore;
+	/* migrate-send.c: a migration in progress (with the save_ fields) */
+	struct migration *mig;
 };
 
 /* kvm.c */
@@ -170,8 +174,8 @@ int kvm_open(struct xenner *x);
 /* KVM's own counters of the vCPUs (kvm-stats.c), as "  kvm NAME N" lines */
 void kvm_stats_print(struct xenner *x, FILE *out);
 int kvm_init_vm(struct xenner *x);
-int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa,
-		   uint64_t size, void *host);
+int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa, uint64_t size,
+		   void *host);
 int kvm_create_vcpu(struct xenner *x, struct vcpu *v);
 void kvm_close_vm(struct xenner *x);
 
@@ -296,8 +300,7 @@ void save_cancel(struct xenner *x);  /* the domain ends first */
 
 /* restore.c: -restore FILE.  restore_open checks the whole image and
  * gives its saved options; restore_build replaces build(). */
-int restore_open(struct xenner *x, const char *path, int *argc,
-		 char ***argv);
+int restore_open(struct xenner *x, const char *path, int *argc, char ***argv);
 int restore_build(struct xenner *x);
 int restore_after_introduce(struct xenner *x);
 void restore_close(struct xenner *x);
@@ -310,6 +313,6 @@ void grant_release_remove(struct xenner *x); /* with the vmcore */
 
 void stats_print(struct xenner *x, FILE *out);
 
-#define GPA_TO_EMU(x, gpa) ((x)->emu + ((gpa) - EMU_GPA))
+#define GPA_TO_EMU(x, gpa) ((x)->emu + ((gpa)-EMU_GPA))
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,11 +69,32 @@ int xm_control(uint32_t domid, const char *req, pid_t *pid)
 int xm_control_wait(uint32_t domid, const char *req, pid_t *pid,
 		    unsigned timeout_s)
 {
+	char reply[700];
+
+	if (xm_control_ask(domid, req, -1, pid, reply, sizeof(reply),
+			   timeout_s))
+		return -1;
+	if (req && strcmp(reply, "ok")) {
+		xm_err("domain %u: %s: %s", domid, req, reply);
+		return -1;
+	}
+	return 0;
+}
+
+int xm_control_ask(uint32_t domid, const char *req, int pass_fd, pid_t *pid,
+		   char *reply, size_t len, unsigned timeout_s)
+{
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = timeout_s};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl = {0};
+	struct iovec iov = {.iov_base = (void *)req};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	char name[32], reply[700];
+	socklen_t clen = sizeof(cred);
+	char name[32];
 	ssize_t n;
 	int fd;
 
@@ -91,24 +113,29 @@ int xm_control_wait(uint32_t domid, const char *req, pid_t *pid,
 		close(fd);
 		return -1;
 	}
-	if (pid && !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+	if (pid && !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
 		*pid = cred.pid;
 	if (!req) {
 		close(fd);
 		return 0;
 	}
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 ||
-	    (n = recv(fd, reply, sizeof(reply) - 1, 0)) <= 0) {
+	iov.iov_len = strlen(req);
+	if (pass_fd >= 0) {
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		CMSG_FIRSTHDR(&msg)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&msg)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&msg)->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&msg)), &pass_fd, sizeof(int));
+	}
+	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ||
+	    (n = recv(fd, reply, len - 1, 0)) <= 0) {
 		xm_err("domain %u: no answer to '%s'", domid, req);
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	reply[n] = '\0';
-	if (strcmp(reply, "ok")) {
-		xm_err("domain %u: %s: %s", domid, req, reply);
-		return -1;
-	}
 	return 0;
 }
 

@@ -29,6 +29,11 @@ static const struct {
 	 "[-c] [-t SECS] NAME|ID FILE  suspend it into FILE (-c: keep it "
 	 "running)"},
 	{"restore", cmd_restore, "FILE               start a saved domain"},
+	{"migrate", cmd_migrate,
+	 "[-l] [-s SSH] [-t SECS] NAME|ID HOST  move it to HOST "
+	 "(-l: live)"},
+	{"migrate-receive", cmd_migrate_receive,
+	 "                the other end of migrate (stdin/stdout)"},
 	{"info", cmd_info, "                      host information"},
 	{"vcpu-list", cmd_vcpu_list,
 	 "[NAME|ID]        vCPUs and their "

@@ -79,22 +79,77 @@ usage:
 	return XM_EXIT_USAGE;
 }
 
+/*
+ * Starts `xenner -restore PATH` in the background (log in xm/NAME.log),
+ * paused if asked; returns the new domain's id once it is introduced, or
+ * -1 with a message.  *pid is xenner's.
+ */
+int xm_restore_start(const char *path, const char *name, bool paused,
+		     pid_t *pid)
+{
+	char log[PATH_MAX];
+	const char *xenner = xm_xenner_path();
+	int fd, st, domid;
+
+	if (!xenner) {
+		xm_err("cannot find xenner (set XENNER=/path/to/xenner)");
+		return -1;
+	}
+	if (rundir_file(log, sizeof(log), "xm"))
+		return -1;
+	mkdir(log, 0700);
+	snprintf(log + strlen(log), sizeof(log) - strlen(log), "/%s.log", name);
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		xm_err("restore: %s: %s", log, strerror(errno));
+		return -1;
+	}
+	*pid = fork();
+	if (*pid == 0) {
+		char *args[] = {
+			(char *)xenner, "-restore", (char *)path, "-console",
+			"xenconsoled",	NULL,	    NULL};
+
+		if (paused)
+			args[5] = "-paused";
+		setsid();
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		signal(SIGTERM, SIG_DFL);
+		execv(xenner, args);
+		_exit(127);
+	}
+	close(fd);
+	if (*pid < 0)
+		return -1;
+	domid = xm_find_domid(name, *pid);
+	if (domid < 0) {
+		char line[512] = "", last[512] = "";
+		FILE *f = fopen(log, "r");
+
+		waitpid(*pid, &st, 0);
+		while (f && fgets(line, sizeof(line), f))
+			snprintf(last, sizeof(last), "%s", line);
+		if (f)
+			fclose(f);
+		last[strcspn(last, "\n")] = '\0';
+		xm_err("restore of %s failed: %s", path,
+		       *last ? last : "xenner ended");
+		return -1;
+	}
+	return domid;
+}
+
 int cmd_restore(int argc, char **argv)
 {
-	char path[PATH_MAX], log[PATH_MAX], name[VMCORE_NAME_LEN];
+	char path[PATH_MAX], name[VMCORE_NAME_LEN];
 	struct vmcore vc;
-	const char *xenner;
-	int fd, st, domid;
+	int domid;
 	pid_t pid;
 
 	if (argc != 1 || argv[0][0] == '-') {
 		xm_err("usage: %s restore FILE", XM_PROG);
 		return XM_EXIT_USAGE;
-	}
-	xenner = xm_xenner_path();
-	if (!xenner) {
-		xm_err("cannot find xenner (set XENNER=/path/to/xenner)");
-		return XM_EXIT_FAIL;
 	}
 	if (absolute(argv[0], path, sizeof(path)))
 		return XM_EXIT_FAIL;
@@ -105,46 +160,9 @@ int cmd_restore(int argc, char **argv)
 	}
 	snprintf(name, sizeof(name), "%s", vc.dom->name);
 	vmcore_close(&vc);
-	if (rundir_file(log, sizeof(log), "xm")) {
+	domid = xm_restore_start(path, name, false, &pid);
+	if (domid < 0)
 		return XM_EXIT_FAIL;
-	}
-	mkdir(log, 0700);
-	snprintf(log + strlen(log), sizeof(log) - strlen(log), "/%s.log", name);
-	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		xm_err("restore: %s: %s", log, strerror(errno));
-		return XM_EXIT_FAIL;
-	}
-	pid = fork();
-	if (pid == 0) {
-		char *args[] = {(char *)xenner, "-restore",    path,
-				"-console",	"xenconsoled", NULL};
-
-		setsid();
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		signal(SIGTERM, SIG_DFL);
-		execv(xenner, args);
-		_exit(127);
-	}
-	close(fd);
-	if (pid < 0)
-		return XM_EXIT_FAIL;
-	domid = xm_find_domid(name, pid);
-	if (domid < 0) {
-		char line[512] = "", last[512] = "";
-		FILE *f = fopen(log, "r");
-
-		waitpid(pid, &st, 0);
-		while (f && fgets(line, sizeof(line), f))
-			snprintf(last, sizeof(last), "%s", line);
-		if (f)
-			fclose(f);
-		last[strcspn(last, "\n")] = '\0';
-		xm_err("restore of %s failed: %s", path,
-		       *last ? last : "xenner ended");
-		return XM_EXIT_FAIL;
-	}
 	printf("%s restored as domain %d\n", name, domid);
 	return XM_EXIT_OK;
 }

@@ -69,6 +69,8 @@ int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_migrate_receive(int argc, char **argv);
 /* create.c: the xenner binary (NULL if none); the domain xenner pid
  * registered under name once introduced, -1 if it exited first */
 int find_xenner(void);
@@ -77,6 +79,14 @@ int xm_find_domid(const char *name, pid_t pid);
 /* domains.c: xm_control with a reply timeout */
 int xm_control_wait(uint32_t domid, const char *req, pid_t *pid,
 		    unsigned timeout_s);
+/* The same with a descriptor passed along (-1: none) and the reply,
+ * whatever it is, in reply; -1 only when there was no answer. */
+int xm_control_ask(uint32_t domid, const char *req, int pass_fd, pid_t *pid,
+		   char *reply, size_t len, unsigned timeout_s);
+/* save.c: `xenner -restore PATH [-paused]` in the background; the new
+ * domain's id once introduced, or -1 with a message */
+int xm_restore_start(const char *path, const char *name, bool paused,
+		     pid_t *pid);
 
 /* console.c: attaches this terminal to the domain's pty until Ctrl-] */
 int xm_console_attach(uint32_t domid, unsigned wait_s);

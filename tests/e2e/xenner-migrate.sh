@@ -1,0 +1,99 @@
+#!/bin/bash
+# test-needs: kvm
+# Migration between two xenner runtimes on this host (two dom0 sets, as two
+# hosts would have) with the hk-suspend helper kernel (docs/migration.md):
+# xenner-xm migrate -l and plain migrate move it (the source xenner exits
+# 7, the guest resumes on the receiver with its counter, memory, clock
+# and xenstore node, nothing is left on either side); a receiver that
+# dies in the stream, a restore that fails on the receiver (after the
+# guest suspended: it resumes at the source) and a migrate client killed
+# in the pre-copy each leave the guest running at the source and nothing
+# at the receiver.
+. "$(dirname "$0")/lib.sh"
+[ -w /dev/kvm ] || skip "no writable /dev/kvm"
+XENNER="$BUILD/xenner/xenner"
+XM="$BUILD/tools/xm/xenner-xm"
+HK="$BUILD/tests/guests/hk-suspend"
+need_file "$XENNER" "make"
+need_file "$XM" "make"
+need_file "$HK" "make"
+start_dom0
+A=$XENNER_RUNDIR
+C=$(mktemp -d /dev/shm/xenner-test.XXXXXX)
+on_exit "rm -rf '$C'"
+on_exit "XENNER_RUNDIR='$C' '$DOM0' stop"
+XENNER_RUNDIR=$C "$DOM0" start >/dev/null || fail "second dom0 set"
+export XENNER
+RECEIVE="env XENNER_RUNDIR=$C XENSTORED_PATH=$C/xenstored/socket $XM migrate-receive"
+
+boot() { # name
+	"$XENNER" -kernel "$HK" -name "$1" -m 64 -append "secs=120 migrating" \
+		>"$A/$1.out" 2>&1 &
+	GUEST=$!
+	on_exit "kill $GUEST"
+	wait_guest $GUEST "$A/$1.out" "hk-suspend: counting"
+}
+
+runs_at_source() { # name, what
+	kill -0 $GUEST 2>/dev/null || { cat "$A/$1.out"; fail "$2: the source xenner ended"; }
+	"$XM" list "$1" >/dev/null 2>&1 || fail "$2: $1 not in the source's xm list"
+	XENNER_RUNDIR=$C "$XM" list "$1" >/dev/null 2>&1 && fail "$2: $1 is at the receiver too"
+	ls "$C"/xm/migrate-* >/dev/null 2>&1 && fail "$2: the receiver left $(ls "$C"/xm/migrate-*)"
+	return 0
+}
+
+moved() { # name, migrate options...
+	local name=$1 out
+	shift
+	out=$("$XM" migrate "$@" -s '' "$name" "$RECEIVE" 2>&1) ||
+		{ echo "$out"; cat "$A/$name.out"; fail "migrate $*: $out"; }
+	wait $GUEST
+	rc=$?
+	[ $rc = 7 ] || { cat "$A/$name.out"; fail "source xenner exit $rc, expected 7"; }
+	wait_until "grep -q '^RESULT' '$C/xm/$name.log' 2>/dev/null" 300 ||
+		{ cat "$C/xm/$name.log"; fail "no RESULT from the migrated guest"; }
+	grep -Eq "^RESULT: [1-9][0-9]* passed, 0 failed" "$C/xm/$name.log" ||
+		{ cat "$C/xm/$name.log"; fail "the migrated guest failed"; }
+	grep -q "hk-suspend: resumed in a new domain" "$C/xm/$name.log" || fail "not resumed"
+	for f in "$A"/vmcore.* "$A"/emu.* "$C"/xm/migrate-*; do
+		[ -e "$f" ] && fail "migrate $* left $f"
+	done
+	MOVED=$out
+}
+
+# 1. a receiver that dies in the stream: the guest never noticed
+boot hk1
+"$XM" migrate -l -s '' hk1 "head -c 200000 >/dev/null" >"$A/m.out" 2>&1 &&
+	fail "a migration to a receiver that died succeeded"
+runs_at_source hk1 "receiver died"
+ok "receiver dies mid-stream: $(tail -n 1 "$A/m.out")"
+
+# 2. the migrate client killed in the pre-copy (the receiver never reads)
+"$XM" migrate -l -s '' hk1 "sleep 30" >"$A/m.out" 2>&1 &
+m=$!
+sleep 2
+kill -9 $m
+wait $m 2>/dev/null
+wait_until "grep -q 'client went away' '$A/hk1.out'" 100 ||
+	{ cat "$A/hk1.out"; fail "xenner did not see the client go"; }
+runs_at_source hk1 "client killed"
+ok "migrate client killed in the pre-copy: the guest runs on at the source"
+
+# 3. the restore fails at the receiver, after the guest suspended: it is
+# resumed at the source (its suspend returns 1) and counts on
+"$XM" migrate -l -s '' hk1 "env XENNER=/bin/false $RECEIVE" >"$A/m.out" 2>&1 &&
+	fail "a migration whose restore failed succeeded"
+grep -q "keeps running here" "$A/m.out" || { cat "$A/m.out"; fail "no 'keeps running here'"; }
+wait_until "grep -q 'hk-suspend: suspend cancelled: running on' '$A/hk1.out'" 50 ||
+	{ cat "$A/hk1.out"; fail "the guest did not resume at the source"; }
+runs_at_source hk1 "restore failed"
+ok "restore fails at the receiver: the guest resumed at the source"
+
+# 4. after all that, a live migration moves it
+moved hk1 -l
+ok "live: $MOVED"
+
+# 5. stop-and-copy
+boot hk2
+moved hk2
+ok "stop-and-copy: $MOVED"

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `migrate` on the control socket: sends the domain's save image into a
+ * stream (include/xenner/migrate-stream.h) while the guest runs, then
+ * suspends it, sends what changed, and ends it here once the receiver
+ * has it restored and was told to run it (docs/migration.md).
+ *
+ * Which pages changed is decided by content: for every page of RAM and
+ * of emu's memory the sender keeps a 64-bit hash (XXH3) of what the
+ * receiver holds.  A pre-copy round sends the pages whose hash differs;
+ * the final pass, with every vCPU parked, does the same.  That catches
+ * every writer of guest memory (the guest, emu, and the host processes
+ * that write through the vmcore: backends, xenstored, xenconsoled,
+ * evtchnd), which KVM's dirty log alone would not see.
+ *
+ * The rounds run on their own thread; the suspend, the final pass and
+ * the handshake on the main thread, through save.c's suspend path.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "migrate.h"
+#include "save.h"
+#include "xenner/log.h"
+#include "xenner/migrate-stream.h"
+
+#define PAGE		 4096ULL
+#define RUN_PAGES	 (MIG_MAX_LEN / PAGE)
+#define MAX_ROUNDS	 30
+#define SMALL_ENOUGH	 64	/* pages: a round this small ends pre-copy */
+#define READY_TIMEOUT_MS 120000 /* the receiver restores the image */
+#define GO_TIMEOUT_MS	 30000
+
+struct migration {
+	int fd; /* records out, the receiver's lines in */
+	bool live;
+	pthread_t thread;
+	bool thread_started;
+	atomic_bool thread_done; /* pre-copy over (see rc) */
+	atomic_bool abort;	 /* the main thread gave up: stop sending */
+	int rc;			 /* the thread's result */
+	bool suspend_asked;
+	uint64_t *sent;	   /* per page: hash of what the receiver holds */
+	uint64_t nr_pages; /* RAM pages, then emu's */
+	uint8_t *buf;	   /* a run of pages being sent */
+	/* what is reported */
+	unsigned rounds;
+	uint64_t pages_sent, final_pages, bytes;
+	double t_start, t_suspend;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int send_all(struct migration *m, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t w = send(m->fd, p, len, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EPIPE;
+		p += w;
+		len -= w;
+	}
+	return 0;
+}
+
+static int send_rec(struct migration *m, uint32_t type, uint64_t off,
+		    const void *data, uint64_t len)
+{
+	struct mig_rec r = {.type = type, .off = off, .len = len};
+	int rc = send_all(m, &r, sizeof(r));
+
+	if (!rc && len)
+		rc = send_all(m, data, len);
+	m->bytes += sizeof(r) + len;
+	return rc;
+}
+
+/* page i of the image's RAM and emu segments, which follow each other */
+static const uint8_t *page_at(struct xenner *x, uint64_t i)
+{
+	return i < x->total_pages ? x->ram + i * PAGE
+				  : x->emu + (i - x->total_pages) * PAGE;
+}
+
+static int flush_run(struct migration *m, uint64_t first, uint64_t *n,
+		     uint64_t *sent)
+{
+	int rc = 0;
+
+	if (*n)
+		rc = send_rec(m, MIG_DATA, VMCORE_RAM_OFFSET + first * PAGE,
+			      m->buf, *n * PAGE);
+	*sent += *n;
+	*n = 0;
+	return rc;
+}
+
+/*
+ * One pre-copy round: every page whose content differs from what the
+ * receiver holds, copied first (the guest runs) and hashed as copied.
+ * Returns the number of pages sent or -errno.
+ */
+static int64_t round_send(struct xenner *x, struct migration *m)
+{
+	uint64_t first = 0, n = 0, sent = 0;
+	int rc = 0;
+
+	for (uint64_t i = 0; !rc && i < m->nr_pages; i++) {
+		uint8_t *slot = m->buf + n * PAGE;
+		uint64_t h;
+
+		if (atomic_load(&m->abort))
+			return -ECANCELED;
+		memcpy(slot, page_at(x, i), PAGE);
+		h = XXH3_64bits(slot, PAGE);
+		if (h == m->sent[i]) {
+			rc = flush_run(m, first, &n, &sent);
+			continue;
+		}
+		m->sent[i] = h;
+		if (!n)
+			first = i;
+		if (++n == RUN_PAGES)
+			rc = flush_run(m, first, &n, &sent);
+	}
+	if (!rc)
+		rc = flush_run(m, first, &n, &sent);
+	return rc ? rc : (int64_t)sent;
+}
+
+static void *precopy(void *arg)
+{
+	struct xenner *x = arg;
+	struct migration *m = x->mig;
+	struct mig_hello h = {.magic = MIG_MAGIC,
+			      .version = MIG_VERSION,
+			      .nr_vcpus = x->cfg.nr_vcpus,
+			      .total_pages = x->total_pages,
+			      .emu_size = x->emu_size};
+	int64_t n = 0;
+
+	h.max_size = VMCORE_RAM_OFFSET + x->total_pages * PAGE + x->emu_size +
+		     SAVE_MAX_STATE;
+	snprintf(h.name, sizeof(h.name), "%s", x->cfg.name);
+	m->rc = send_rec(m, MIG_HELLO, 0, &h, sizeof(h));
+	while (!m->rc && m->live && m->rounds < MAX_ROUNDS) {
+		n = round_send(x, m);
+		if (n < 0) {
+			m->rc = n;
+			break;
+		}
+		m->rounds++;
+		m->pages_sent += n;
+		log_debug("domain %u: migration round %u: %lld pages", x->domid,
+			  m->rounds, (long long)n);
+		if (m->rounds > 1 && n <= SMALL_ENOUGH)
+			break;
+	}
+	atomic_store(&m->thread_done, true);
+	return NULL;
+}
+
+static void migration_free(struct xenner *x)
+{
+	struct migration *m = x->mig;
+
+	if (!m)
+		return;
+	if (m->thread_started) {
+		atomic_store(&m->abort, true);
+		pthread_join(m->thread, NULL);
+	}
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->sent);
+	free(m->buf);
+	free(m);
+	x->mig = NULL;
+}
+
+/* "migrate LIVE TIMEOUT" with the stream's fd; NULL: the client is ours */
+const char *migrate_begin(struct xenner *x, int client, const char *args,
+			  int stream)
+{
+	struct migration *m;
+	unsigned live, timeout;
+	uint64_t zero_hash;
+	static uint8_t zero[PAGE];
+	int n = 0;
+
+	if (save_pending(x))
+		return "error: a save or migration of this domain is in "
+		       "progress";
+	if (stream < 0)
+		return "error: migrate needs the stream's descriptor";
+	if (sscanf(args, "%u %u%n", &live, &timeout, &n) != 2 ||
+	    args[n] != '\0' || live > 1 || timeout == 0 ||
+	    timeout > SAVE_MAX_TIMEOUT)
+		return "error: usage: migrate 0|1 TIMEOUT (and the stream)";
+	/* a receiver that stops reading fails the migration, not hangs it */
+	if (setsockopt(stream, SOL_SOCKET, SO_SNDTIMEO,
+		       &(struct timeval){.tv_sec = 60}, sizeof(struct timeval)))
+		return "error: the migration stream must be a socket";
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return "error: out of memory";
+	m->fd = stream;
+	m->live = live;
+	m->nr_pages = x->total_pages + x->emu_size / PAGE;
+	m->sent = malloc(m->nr_pages * sizeof(*m->sent));
+	m->buf = malloc(RUN_PAGES * PAGE);
+	x->mig = m;
+	if (!m->sent || !m->buf) {
+		m->fd = -1; /* the caller closes it */
+		migration_free(x);
+		return "error: out of memory";
+	}
+	/* the receiver's new file reads zeroes */
+	zero_hash = XXH3_64bits(zero, PAGE);
+	for (uint64_t i = 0; i < m->nr_pages; i++)
+		m->sent[i] = zero_hash;
+	m->t_start = now();
+	if (pthread_create(&m->thread, NULL, precopy, x)) {
+		m->fd = -1;
+		migration_free(x);
+		return "error: cannot start the migration thread";
+	}
+	m->thread_started = true;
+	save_begin_common(x, client, timeout);
+	log_info("domain %u: %s migration started", x->domid,
+		 live ? "live" : "stop-and-copy");
+	return NULL;
+}
+
+bool migrate_pending(struct xenner *x)
+{
+	return x->mig;
+}
+
+/*
+ * From save_tick: the pre-copy ended (ask the guest to suspend now) or
+ * failed, or the client that asked went away (give up).  Returns 0, or
+ * -errno when the migration failed before the guest was suspended.
+ */
+int migrate_tick(struct xenner *x)
+{
+	struct migration *m = x->mig;
+	char c;
+
+	if (!m || m->suspend_asked)
+		return 0;
+	if (recv(x->save_client, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+		log_err("domain %u: the migration's client went away: "
+			"migration stopped",
+			x->domid);
+		return -ECONNABORTED;
+	}
+	if (!atomic_load(&m->thread_done))
+		return 0;
+	pthread_join(m->thread, NULL);
+	m->thread_started = false;
+	if (m->rc)
+		return m->rc;
+	m->suspend_asked = true;
+	return save_request_suspend(x);
+}
+
+/* reads one "word ..." line from the receiver within ms; 0 or -errno */
+static int read_line(struct migration *m, char *line, size_t len, int ms)
+{
+	size_t n = 0;
+	double end = now() + ms / 1000.0;
+
+	while (n + 1 < len) {
+		struct pollfd p = {.fd = m->fd, .events = POLLIN};
+		int left = (end - now()) * 1000;
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			return -ETIMEDOUT;
+		r = read(m->fd, line + n, 1);
+		if (r <= 0)
+			return r < 0 ? -errno : -EPIPE;
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	return 0;
+}
+
+/* the final pass: what the receiver lacks; the guest is parked */
+static int mig_write(struct image_out *o, const void *buf, uint64_t len,
+		     uint64_t off)
+{
+	struct migration *m = o->priv;
+	const uint8_t *p = buf;
+	int rc = 0;
+
+	for (uint64_t done = 0; !rc && done < len;) {
+		uint64_t n =
+			len - done < MIG_MAX_LEN ? len - done : MIG_MAX_LEN;
+
+		rc = send_rec(m, MIG_DATA, off + done, p + done, n);
+		done += n;
+	}
+	return rc;
+}
+
+static bool mig_have(struct image_out *o, const void *page, uint64_t off)
+{
+	struct migration *m = o->priv;
+	uint64_t i = (off - VMCORE_RAM_OFFSET) / PAGE;
+	bool have = XXH3_64bits(page, PAGE) == m->sent[i];
+
+	m->final_pages += !have;
+	return have;
+}
+
+static int mig_size(struct image_out *o, uint64_t size)
+{
+	return send_rec(o->priv, MIG_SIZE, size, NULL, 0);
+}
+
+static int mig_done(struct image_out *o)
+{
+	return send_rec(o->priv, MIG_END, 0, NULL, 0);
+}
+
+/*
+ * With every vCPU parked in the suspend: sends the rest, has the
+ * receiver restore it, and tells it to run.  0: the domain runs there now
+ * (report in msg); -errno: it never ran there and resumes here.
+ */
+int migrate_final(struct xenner *x, unsigned sv, char *msg, size_t len)
+{
+	struct migration *m = x->mig;
+	struct image_out o = {.priv = m,
+			      .write = mig_write,
+			      .have = mig_have,
+			      .size = mig_size,
+			      .done = mig_done};
+	char line[200];
+	unsigned domid;
+	int rc;
+
+	m->t_suspend = now();
+	rc = save_image_write(x, &o, "the migration stream", sv,
+			      x->suspend_si_pfn);
+	if (!rc)
+		rc = read_line(m, line, sizeof(line), READY_TIMEOUT_MS);
+	if (!rc && sscanf(line, "ready %u", &domid) != 1) {
+		log_err("domain %u: the receiver did not take it: %s", x->domid,
+			line);
+		snprintf(msg, len, "error: the receiver: %s", line);
+		rc = -EPROTO;
+	} else if (rc) {
+		snprintf(msg, len, "error: migrating domain %u failed (%s)",
+			 x->domid, strerror(-rc));
+	}
+	if (rc) {
+		send_rec(m, MIG_ABORT, 0, NULL, 0); /* it may be gone */
+		return rc;
+	}
+	/* the move: from here on the guest is the receiver's */
+	rc = send_rec(m, MIG_GO, 0, NULL, 0);
+	if (!rc)
+		rc = read_line(m, line, sizeof(line), GO_TIMEOUT_MS);
+	if (rc || strncmp(line, "running ", 8)) {
+		log_err("domain %u: told the receiver to run it as domain %u "
+			"but got no confirmation (%s): it ends here",
+			x->domid, domid, rc ? strerror(-rc) : line);
+		snprintf(msg, len,
+			 "error: told the receiver to run domain %u but it "
+			 "did not confirm (%s); it no longer runs here",
+			 domid, rc ? strerror(-rc) : line);
+		return 0;
+	}
+	snprintf(msg, len,
+		 "ok: domain %u on the receiver; %u round%s, %llu pages "
+		 "while running, %llu stopped, %.1f MiB, %.3f s in all, "
+		 "%.3f s stopped",
+		 domid, m->rounds, m->rounds == 1 ? "" : "s",
+		 (unsigned long long)m->pages_sent,
+		 (unsigned long long)m->final_pages, m->bytes / 1048576.0,
+		 now() - m->t_start, now() - m->t_suspend);
+	log_info("domain %u migrated: %s", x->domid, msg + 4);
+	return 0;
+}
+
+void migrate_abort(struct xenner *x)
+{
+	struct migration *m = x->mig;
+
+	if (!m)
+		return;
+	atomic_store(&m->abort, true);
+	if (m->thread_started) {
+		/* a send blocked on a receiver that stopped reading ends */
+		shutdown(m->fd, SHUT_RDWR);
+		pthread_join(m->thread, NULL);
+		m->thread_started = false;
+	} else {
+		send_rec(m, MIG_ABORT, 0, NULL, 0); /* it may be gone */
+	}
+	migration_free(x);
+}
+
+void migrate_end(struct xenner *x)
+{
+	migration_free(x);
+}
