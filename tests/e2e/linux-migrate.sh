@@ -1,0 +1,100 @@
+#!/bin/bash
+# test-needs: kvm
+# Live migration of Debian's kernel between two xenner runtimes, each in a
+# network namespace of its own as two hosts would be, their bridges joined
+# by a veth pair (one L2 segment), the disk image on storage both see
+# (docs/migration.md).  The guest appends a counter to a file it holds
+# open on ext2 on xvda, syncing each line, while the first "host" pings
+# it; xenner-xm migrate -l moves it mid-count: the source xenner exits 7,
+# the guest counts on at the receiver (its console now in the receiver's
+# xenconsoled log), the file holds every number once in order, the source
+# keeps nothing, and the ping lost only the packets of the stopped time
+# (the guest's netfront announces its move with a gratuitous ARP).
+# test-timeout: 600
+. "$(dirname "$0")/lib.sh"
+need_root
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+need_linux_guest
+need_file "$BUILD/blkbackd/blkbackd" "make"
+need_file "$BUILD/netbackd/netbackd" "make"
+XM="$BUILD/tools/xm/xenner-xm"
+need_file "$XM" "make"
+new_rundir
+A=$XENNER_RUNDIR
+C=$(mktemp -d /dev/shm/xenner-test.XXXXXX)
+on_exit "rm -rf '$C'"
+make_initrd
+N=${XT_MIGRATE_COUNT:-40}
+
+# two "hosts": namespaces with a bridge each, joined by a veth pair
+NA=xma-$$-$RANDOM NC=xmc-$$-$RANDOM
+ip netns add "$NA" || skip "cannot create a network namespace"
+on_exit "ip netns del $NA"
+ip netns add "$NC" || fail "cannot create a second network namespace"
+on_exit "ip netns del $NC"
+for ns in "$NA" "$NC"; do
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link add xbr0 type bridge
+	ip -n "$ns" link set xbr0 up
+done
+ip -n "$NA" link add vA type veth peer name vC netns "$NC" || fail "veth pair"
+ip -n "$NA" link set vA master xbr0 up
+ip -n "$NC" link set vC master xbr0 up
+ip -n "$NA" addr add 10.79.0.1/24 dev xbr0
+export XENNER_QEMU_DM=none
+on_exit "ip netns exec $NA '$DOM0' stop"
+ip netns exec "$NA" "$DOM0" start >/dev/null || { show_logs; fail "dom0 A"; }
+on_exit "XENNER_RUNDIR='$C' ip netns exec $NC '$DOM0' stop"
+XENNER_RUNDIR=$C ip netns exec "$NC" "$DOM0" start >/dev/null || fail "dom0 C"
+
+truncate -s 16M "$A/disk.img"
+run='modprobe xen-blkfront; modprobe xen-netfront;'
+run+=' i=0; while { [ ! -b /dev/xvda ] || ! ip link show eth0; } >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;'
+run+=' ip link set eth0 up; ip addr add 10.79.0.2/24 dev eth0;'
+run+=' mke2fs -q /dev/xvda && mkdir /mnt && mount -t ext2 /dev/xvda /mnt && exec 3>/mnt/log && echo XT-FS-OK;'
+run+=" i=0; while [ \$i -lt $N ]; do i=\$((i+1)); echo \$i >&3; sync; echo XT-COUNT \$i; sleep 0.5; done;"
+run+=" exec 3>&-; seq 1 $N | cmp - /mnt/log && echo XT-FILE-OK; umount /mnt"
+ip netns exec "$NA" "$XENNER" -name lmig -kernel "$kernel" -initrd "$initrd" -m 256 \
+	-disk "$A/disk.img" -net tap,mac=00:16:3e:79:00:02,bridge=xbr0 \
+	-append "console=hvc0 loglevel=4 xenner.run=\"$run\"" </dev/null >"$A/a.out" 2>&1 &
+pid=$!
+on_exit "kill -9 $pid"
+wait_guest $pid "$A/a.out" "XT-COUNT 4"
+net_state() { bridge -n "$NA" link; ip -n "$NA" neigh; bridge -n "$NC" link; show_logs; }
+PING="/bin/busybox ping" # iputils' ping is not a dependency
+ip netns exec "$NA" $PING -c 3 -W 2 10.79.0.2 >/dev/null ||
+	{ tail -n 20 "$A/a.out"; net_state; fail "no ping before the migration"; }
+
+ip netns exec "$NA" $PING -i 0.2 -w 40 10.79.0.2 >"$A/ping.out" 2>&1 &
+ping=$!
+on_exit "kill $ping"
+sleep 2
+out=$(XENNER_RUNDIR=$A "$XM" migrate -l -s '' lmig \
+	"ip netns exec $NC env XENNER_RUNDIR=$C XENSTORED_PATH=$C/xenstored/socket XENNER=$XENNER $XM migrate-receive" 2>&1) ||
+	{ echo "$out"; tail -n 30 "$A/a.out"; cat "$C"/xm/lmig.log; fail "xenner-xm migrate"; }
+wait $pid
+rc=$?
+[ $rc = 7 ] || { tail -n 30 "$A/a.out"; fail "source xenner exit $rc, expected 7"; }
+last=$(sed -n 's/^XT-COUNT \([0-9]*\).*/\1/p' "$A/a.out" | tail -n 1)
+ok "$out (at count $last)"
+
+log=$C/console/guest-lmig.log
+wait_until "grep -q XT-FILE-OK '$log' 2>/dev/null || ! pgrep -f 'xenner -restore.*migrate-lmig' >/dev/null" $((N * 20)) ||
+	{ tail -n 30 "$log"; fail "the migrated guest did not finish"; }
+grep -q "XT-COUNT $N" "$log" || { tail -n 30 "$log"; cat "$C/xm/lmig.log"; fail "the counter did not reach $N at the receiver"; }
+grep -q "XT-COUNT $((last + 1))" "$log" || { tail -n 30 "$log"; fail "no count $((last + 1)) at the receiver"; }
+grep -q XT-FILE-OK "$log" || { tail -n 30 "$log"; fail "the file on xvda is not 1..$N"; }
+ok "counted on at the receiver to $N; the open file on xvda holds 1..$N"
+
+kill -INT $ping 2>/dev/null
+wait $ping 2>/dev/null
+sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$A/ping.out")
+got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' "$A/ping.out")
+[ -n "$sent" ] && [ -n "$got" ] || { cat "$A/ping.out"; fail "no ping summary"; }
+lost=$((sent - got))
+[ $got -gt 0 ] && [ $lost -le $((sent / 4)) ] || { cat "$A/ping.out"; fail "ping lost $lost of $sent"; }
+for f in "$A"/vmcore.* "$A"/emu.* "$C"/xm/migrate-*; do
+	[ -e "$f" ] && fail "left $f"
+done
+XENNER_RUNDIR=$A "$XM" list lmig >/dev/null 2>&1 && fail "lmig still at the source"
+ok "the host's ping across the move: $lost of $sent lost (every 0.2 s); nothing left at the source"
