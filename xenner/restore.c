@@ -297,6 +297,24 @@ static int rewrite_start_info(struct xenner *x)
 	return 0;
 }
 
+/*
+ * The new domain's event channels as Xen's toolstack leaves them on a
+ * restore: nothing pending, every port masked.  The guest unmasks the
+ * ports it binds again; one it binds but never unmasks (Linux's spinlock
+ * kicker IPI, which it only polls) must not inherit an old port's clear
+ * mask bit, or its first kick is delivered (Linux: BUG in dummy_handler).
+ */
+static void fresh_event_state(struct xenner *x)
+{
+	shared_info_t *sh =
+		(shared_info_t *)(x->ram + x->boot->shared_info_pfn * PAGE);
+
+	memset(sh->evtchn_pending, 0, sizeof(sh->evtchn_pending));
+	memset(sh->evtchn_mask, 0xff, sizeof(sh->evtchn_mask));
+	for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+		sh->vcpu_info[i].evtchn_pending_sel = 0;
+}
+
 int restore_build(struct xenner *x)
 {
 	struct restore_image *r = x->restore;
@@ -342,6 +360,7 @@ int restore_build(struct xenner *x)
 	/* the old domain's ports are gone; the guest binds its own again */
 	memset(x->emu + EMU_OFF_PORTS, 0,
 	       EMU_NR_PORTS * sizeof(struct emu_port));
+	fresh_event_state(x);
 	events_init(x);
 
 	sv = malloc(sizeof(*sv));

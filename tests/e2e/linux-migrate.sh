@@ -1,6 +1,6 @@
 #!/bin/bash
 # test-needs: kvm
-# Live migration of Debian's kernel between two xenner runtimes, each in a
+# Live migration of Debian's kernel (2 vCPUs) between two xenner runtimes, each in a
 # network namespace of its own as two hosts would be, their bridges joined
 # by a veth pair (one L2 segment), the disk image on storage both see
 # (docs/migration.md).  The guest appends a counter to a file it holds
@@ -54,7 +54,7 @@ run+=' ip link set eth0 up; ip addr add 10.79.0.2/24 dev eth0;'
 run+=' mke2fs -q /dev/xvda && mkdir /mnt && mount -t ext2 /dev/xvda /mnt && exec 3>/mnt/log && echo XT-FS-OK;'
 run+=" i=0; while [ \$i -lt $N ]; do i=\$((i+1)); echo \$i >&3; sync; echo XT-COUNT \$i; sleep 0.5; done;"
 run+=" exec 3>&-; seq 1 $N | cmp - /mnt/log && echo XT-FILE-OK; umount /mnt"
-ip netns exec "$NA" "$XENNER" -name lmig -kernel "$kernel" -initrd "$initrd" -m 256 \
+ip netns exec "$NA" "$XENNER" -name lmig -kernel "$kernel" -initrd "$initrd" -m 256 -smp "${XT_MIGRATE_SMP:-2}" \
 	-disk "$A/disk.img" -net tap,mac=00:16:3e:79:00:02,bridge=xbr0 \
 	-append "console=hvc0 loglevel=4 xenner.run=\"$run\"" </dev/null >"$A/a.out" 2>&1 &
 pid=$!
@@ -79,11 +79,13 @@ last=$(sed -n 's/^XT-COUNT \([0-9]*\).*/\1/p' "$A/a.out" | tail -n 1)
 ok "$out (at count $last)"
 
 log=$C/console/guest-lmig.log
+# where a guest that died there went wrong: the start of its oops
+show() { grep -m1 -B30 -A30 "BUG:\|Oops\|Kernel panic\|WARNING:\|Call Trace" "$log" || tail -n 30 "$log"; }
 wait_until "grep -q XT-FILE-OK '$log' 2>/dev/null || ! pgrep -f 'xenner -restore.*migrate-lmig' >/dev/null" $((N * 20)) ||
-	{ tail -n 30 "$log"; fail "the migrated guest did not finish"; }
-grep -q "XT-COUNT $N" "$log" || { tail -n 30 "$log"; cat "$C/xm/lmig.log"; fail "the counter did not reach $N at the receiver"; }
-grep -q "XT-COUNT $((last + 1))" "$log" || { tail -n 30 "$log"; fail "no count $((last + 1)) at the receiver"; }
-grep -q XT-FILE-OK "$log" || { tail -n 30 "$log"; fail "the file on xvda is not 1..$N"; }
+	{ show; fail "the migrated guest did not finish"; }
+grep -q "XT-COUNT $N" "$log" || { show; cat "$C/xm/lmig.log"; fail "the counter did not reach $N at the receiver"; }
+grep -q "XT-COUNT $((last + 1))" "$log" || { show; fail "no count $((last + 1)) at the receiver"; }
+grep -q XT-FILE-OK "$log" || { show; fail "the file on xvda is not 1..$N"; }
 ok "counted on at the receiver to $N; the open file on xvda holds 1..$N"
 
 kill -INT $ping 2>/dev/null
