@@ -8,10 +8,11 @@
 #   make soak       long tests kept out of check (100 MB over netbackd,
 #                   10^6 actions of the hypercall-fuzzing guest)
 #   make bench      benchmarks: xenner vs QEMU vs host (bench/boot, then
-#                   bench/blk, then bench/net; not part of check;
-#                   docs/bench.md)
+#                   bench/blk, bench/net, bench/migrate; not part of
+#                   check; docs/bench.md)
 #   make bench-blk  only the block I/O one (bench/blk)
 #   make bench-net  only the network one (bench/net; root: a netns, taps)
+#   make bench-migrate  only live migration (bench/migrate; root)
 #   make fuzz       every libFuzzer target (tests/fuzz) for FUZZ_SECONDS
 #                   each (default 60), built with clang in build-fuzz/
 BUILD ?= build
@@ -75,6 +76,7 @@ bench: build-all
 	BUILD=$(BUILD) bench/boot
 	BUILD=$(BUILD) bench/blk
 	BUILD=$(BUILD) bench/net
+	BUILD=$(BUILD) bench/migrate
 
 # Longer runs than make check affords: 100 MB each way through netbackd,
 # and 10^6 actions of the hypercall-fuzzing guest from a new seed (printed;
@@ -92,6 +94,10 @@ bench-blk: build-all
 bench-net: build-all
 	scripts/setup-bench-deps.sh
 	BUILD=$(BUILD) bench/net
+
+bench-migrate: build-all
+	scripts/setup-bench-deps.sh
+	BUILD=$(BUILD) bench/migrate
 
 # Installed layout: user tools in bin (xenner finds xenner-dom0 beside
 # itself), daemons in sbin, the shim libraries in their own directory so
@@ -147,7 +153,7 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all build-all check check-svm asan soak bench bench-blk bench-net format \
+.PHONY: all build-all check check-svm asan soak bench bench-blk bench-net bench-migrate format \
 	clean fuzz fuzz-bins
 # Objects of the test kernels are intermediate files; keep them.
 .SECONDARY:

@@ -84,8 +84,8 @@ int kvm_init_vm(struct xenner *x)
 	return 0;
 }
 
-int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa,
-		   uint64_t size, void *host)
+int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa, uint64_t size,
+		   void *host)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
@@ -100,6 +100,29 @@ int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa,
 		return -errno;
 	}
 	return 0;
+}
+
+/* Turns KVM's dirty-page log of a slot on or off (the slot as added). */
+int kvm_dirty_log(struct xenner *x, unsigned slot, uint64_t gpa, uint64_t size,
+		  void *host, bool on)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = on ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)host,
+	};
+
+	return ioctl(x->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
+/* The pages written since the last call (one bit each), and clears it. */
+int kvm_dirty_log_get(struct xenner *x, unsigned slot, uint64_t *bitmap)
+{
+	struct kvm_dirty_log d = {.slot = slot, .dirty_bitmap = bitmap};
+
+	return ioctl(x->vm_fd, KVM_GET_DIRTY_LOG, &d) < 0 ? -errno : 0;
 }
 
 static void seg(struct kvm_segment *s, uint16_t sel, bool code)
@@ -124,7 +147,7 @@ static int set_cpuid(struct xenner *x, struct vcpu *v)
 	struct {
 		struct kvm_cpuid2 c;
 		struct kvm_cpuid_entry2 e[256];
-	} cp = { .c.nent = 256 };
+	} cp = {.c.nent = 256};
 
 	if (ioctl(x->kvm_fd, KVM_GET_SUPPORTED_CPUID, &cp) < 0)
 		return -errno;
@@ -152,7 +175,7 @@ int kvm_create_vcpu(struct xenner *x, struct vcpu *v)
 	struct {
 		struct kvm_msrs m;
 		struct kvm_msr_entry e[8];
-	} msrs = { .m.nmsrs = 6 };
+	} msrs = {.m.nmsrs = 6};
 	int rc;
 
 	v->fd = ioctl(x->vm_fd, KVM_CREATE_VCPU, v->id);
@@ -196,8 +219,8 @@ int kvm_create_vcpu(struct xenner *x, struct vcpu *v)
 	s.cr0 = 0x80050033; /* PG WP NE ET MP PE */
 	/* vCPUs other than 0 wait in emu until the guest starts them */
 	s.cr3 = v->id ? x->boot->idle_cr3 : x->boot->guest_cr3;
-	s.cr4 = 0x6a0;	    /* OSXMMEXCPT OSFXSR PGE PAE */
-	s.efer = 0xd01;	    /* NXE LMA LME SCE */
+	s.cr4 = 0x6a0;	/* OSXMMEXCPT OSFXSR PGE PAE */
+	s.efer = 0xd01; /* NXE LMA LME SCE */
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0) {
 		log_err("KVM_SET_SREGS: %s", strerror(errno));
 		return -errno;
@@ -212,8 +235,8 @@ int kvm_create_vcpu(struct xenner *x, struct vcpu *v)
 	msrs.e[0].index = MSR_STAR;
 	msrs.e[0].data = (uint64_t)EMU_CS << 32;
 	msrs.e[1].index = MSR_LSTAR;
-	msrs.e[1].data = x->emu_hdr.syscall_stubs +
-			 v->id * EMU_SYSCALL_STUB_SIZE;
+	msrs.e[1].data =
+		x->emu_hdr.syscall_stubs + v->id * EMU_SYSCALL_STUB_SIZE;
 	msrs.e[2].index = MSR_SYSCALL_MASK;
 	msrs.e[2].data = SYSCALL_MASK;
 	msrs.e[3].index = MSR_CSTAR;
@@ -230,7 +253,7 @@ int kvm_create_vcpu(struct xenner *x, struct vcpu *v)
 	/* With the in-kernel LAPIC, vCPUs other than 0 would wait for
 	 * INIT/SIPI; emu parks them itself until VCPUOP_up (emu/smp.c). */
 	if (v->id) {
-		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+		struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
 
 		if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
 			log_err("KVM_SET_MP_STATE vcpu%u: %s", v->id,

@@ -8,10 +8,13 @@
  * Which pages changed is decided by content: for every page of RAM and
  * of emu's memory the sender keeps a 64-bit hash (XXH3) of what the
  * receiver holds.  A pre-copy round sends the pages whose hash differs;
- * the final pass, with every vCPU parked, does the same.  That catches
- * every writer of guest memory (the guest, emu, and the host processes
- * that write through the vmcore: backends, xenstored, xenconsoled,
- * evtchnd), which KVM's dirty log alone would not see.
+ * the final pass, with every vCPU parked, does the same over all memory.
+ * That catches every writer of guest memory (the guest, emu, and the
+ * host processes that write through the vmcore: backends, xenstored,
+ * xenconsoled, evtchnd), which KVM's dirty log alone would not see.
+ * Where KVM keeps a dirty log, rounds after the first look only at the
+ * pages it names (the guest's and emu's writes); the host's writes wait
+ * for the final pass.
  *
  * The rounds run on their own thread; the suspend, the final pass and
  * the handshake on the main thread, through save.c's suspend path.
@@ -49,12 +52,15 @@ struct migration {
 	atomic_bool abort;	 /* the main thread gave up: stop sending */
 	int rc;			 /* the thread's result */
 	bool suspend_asked;
-	uint64_t *sent;	   /* per page: hash of what the receiver holds */
-	uint64_t nr_pages; /* RAM pages, then emu's */
-	uint8_t *buf;	   /* a run of pages being sent */
+	bool dirty_log;	    /* KVM logs writes to both slots */
+	uint64_t *bitmap;   /* KVM's log: RAM's words, then emu's */
+	uint64_t ram_words; /* 64-page words of RAM in bitmap */
+	uint64_t *sent;	    /* per page: hash of what the receiver holds */
+	uint64_t nr_pages;  /* RAM pages, then emu's */
+	uint8_t *buf;	    /* a run of pages being sent */
 	/* what is reported */
 	unsigned rounds;
-	uint64_t pages_sent, final_pages, bytes;
+	uint64_t pages_sent, final_pages, bytes, scanned;
 	double t_start, t_suspend;
 };
 
@@ -115,22 +121,56 @@ static int flush_run(struct migration *m, uint64_t first, uint64_t *n,
 	return rc;
 }
 
+/* KVM's log of both slots (main.c adds RAM as slot 0, emu as 1) */
+static int dirty_log_set(struct xenner *x, bool on)
+{
+	int rc = kvm_dirty_log(x, 0, 0, x->total_pages * PAGE, x->ram, on);
+
+	if (!rc)
+		rc = kvm_dirty_log(x, 1, EMU_GPA, x->emu_size, x->emu, on);
+	if (rc && on)
+		kvm_dirty_log(x, 0, 0, x->total_pages * PAGE, x->ram, false);
+	return rc;
+}
+
+/* page i was written since the last round, as far as KVM knows */
+static bool logged(const struct migration *m, uint64_t i)
+{
+	return m->bitmap[i / 64] >> (i % 64) & 1;
+}
+
 /*
  * One pre-copy round: every page whose content differs from what the
- * receiver holds, copied first (the guest runs) and hashed as copied.
- * Returns the number of pages sent or -errno.
+ * receiver holds, copied first (the guest runs) and hashed as copied;
+ * with use_log only the pages KVM's log names.  Returns the number of
+ * pages sent or -errno.
  */
-static int64_t round_send(struct xenner *x, struct migration *m)
+static int64_t round_send(struct xenner *x, struct migration *m, bool use_log)
 {
 	uint64_t first = 0, n = 0, sent = 0;
 	int rc = 0;
 
+	if (use_log) {
+		rc = kvm_dirty_log_get(x, 0, m->bitmap);
+		if (!rc)
+			rc = kvm_dirty_log_get(x, 1, m->bitmap + m->ram_words);
+		if (rc)
+			return rc;
+	}
 	for (uint64_t i = 0; !rc && i < m->nr_pages; i++) {
 		uint8_t *slot = m->buf + n * PAGE;
+		uint64_t bit = i < x->total_pages
+				       ? i
+				       : m->ram_words * 64 + i - x->total_pages;
 		uint64_t h;
 
 		if (atomic_load(&m->abort))
 			return -ECANCELED;
+		if (use_log && !logged(m, bit)) {
+			rc = flush_run(m, first, &n, &sent);
+			continue;
+		}
+		m->scanned++;
 		memcpy(slot, page_at(x, i), PAGE);
 		h = XXH3_64bits(slot, PAGE);
 		if (h == m->sent[i]) {
@@ -163,8 +203,18 @@ static void *precopy(void *arg)
 		     SAVE_MAX_STATE;
 	snprintf(h.name, sizeof(h.name), "%s", x->cfg.name);
 	m->rc = send_rec(m, MIG_HELLO, 0, &h, sizeof(h));
+	if (!m->rc && m->live) {
+		int rc = dirty_log_set(x, true);
+
+		m->dirty_log = !rc;
+		if (rc)
+			log_info("domain %u: no KVM dirty log here (%s): every "
+				 "round reads all memory",
+				 x->domid, strerror(-rc));
+	}
 	while (!m->rc && m->live && m->rounds < MAX_ROUNDS) {
-		n = round_send(x, m);
+		/* the first round reads everything, the log starts with it */
+		n = round_send(x, m, m->rounds > 0 && m->dirty_log);
 		if (n < 0) {
 			m->rc = n;
 			break;
@@ -190,8 +240,11 @@ static void migration_free(struct xenner *x)
 		atomic_store(&m->abort, true);
 		pthread_join(m->thread, NULL);
 	}
+	if (m->dirty_log)
+		dirty_log_set(x, false);
 	if (m->fd >= 0)
 		close(m->fd);
+	free(m->bitmap);
 	free(m->sent);
 	free(m->buf);
 	free(m);
@@ -229,8 +282,11 @@ const char *migrate_begin(struct xenner *x, int client, const char *args,
 	m->nr_pages = x->total_pages + x->emu_size / PAGE;
 	m->sent = malloc(m->nr_pages * sizeof(*m->sent));
 	m->buf = malloc(RUN_PAGES * PAGE);
+	m->ram_words = (x->total_pages + 63) / 64;
+	m->bitmap = calloc(m->ram_words + (x->emu_size / PAGE + 63) / 64,
+			   sizeof(uint64_t));
 	x->mig = m;
-	if (!m->sent || !m->buf) {
+	if (!m->sent || !m->buf || !m->bitmap) {
 		m->fd = -1; /* the caller closes it */
 		migration_free(x);
 		return "error: out of memory";
@@ -399,11 +455,13 @@ int migrate_final(struct xenner *x, unsigned sv, char *msg, size_t len)
 	snprintf(msg, len,
 		 "ok: domain %u on the receiver; %u round%s, %llu pages "
 		 "while running, %llu stopped, %.1f MiB, %.3f s in all, "
-		 "%.3f s stopped",
+		 "%.3f s stopped; %llu pages read in the rounds (%s)",
 		 domid, m->rounds, m->rounds == 1 ? "" : "s",
 		 (unsigned long long)m->pages_sent,
 		 (unsigned long long)m->final_pages, m->bytes / 1048576.0,
-		 now() - m->t_start, now() - m->t_suspend);
+		 now() - m->t_start, now() - m->t_suspend,
+		 (unsigned long long)m->scanned,
+		 m->dirty_log ? "KVM's dirty log" : "no dirty log");
 	log_info("domain %u migrated: %s", x->domid, msg + 4);
 	return 0;
 }

@@ -176,6 +176,9 @@ void kvm_stats_print(struct xenner *x, FILE *out);
 int kvm_init_vm(struct xenner *x);
 int kvm_add_memory(struct xenner *x, unsigned slot, uint64_t gpa, uint64_t size,
 		   void *host);
+int kvm_dirty_log(struct xenner *x, unsigned slot, uint64_t gpa, uint64_t size,
+		  void *host, bool on);
+int kvm_dirty_log_get(struct xenner *x, unsigned slot, uint64_t *bitmap);
 int kvm_create_vcpu(struct xenner *x, struct vcpu *v);
 void kvm_close_vm(struct xenner *x);
 

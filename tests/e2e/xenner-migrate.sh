@@ -72,8 +72,7 @@ ok "receiver dies mid-stream: $(tail -n 1 "$A/m.out")"
 "$XM" migrate -l -s '' hk1 "sleep 30" >"$A/m.out" 2>&1 &
 m=$!
 sleep 2
-kill -9 $m
-wait $m 2>/dev/null
+{ kill -9 $m; wait $m; } 2>/dev/null
 wait_until "grep -q 'client went away' '$A/hk1.out'" 100 ||
 	{ cat "$A/hk1.out"; fail "xenner did not see the client go"; }
 runs_at_source hk1 "client killed"
