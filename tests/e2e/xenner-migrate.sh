@@ -8,7 +8,8 @@
 # dies in the stream, a restore that fails on the receiver (after the
 # guest suspended: it resumes at the source) and a migrate client killed
 # in the pre-copy each leave the guest running at the source and nothing
-# at the receiver.
+# at the receiver; a domain `xenner-xm create` started migrates and its
+# monitor does not restart it at the source.
 . "$(dirname "$0")/lib.sh"
 [ -w /dev/kvm ] || skip "no writable /dev/kvm"
 XENNER="$BUILD/xenner/xenner"
@@ -96,3 +97,25 @@ ok "live: $MOVED"
 boot hk2
 moved hk2
 ok "stop-and-copy: $MOVED"
+
+# 6. a domain xenner-xm create started: its monitor sees it migrate away
+# and does not restart it (on_poweroff and on_crash are restart)
+cat >"$A/hk3.cfg" <<CFG
+name = 'hk3'
+kernel = '$HK'
+memory = 64
+extra = 'secs=120 migrating'
+on_poweroff = 'restart'
+on_crash = 'restart'
+CFG
+"$XM" create "$A/hk3.cfg" >/dev/null || { cat "$A/xm/hk3.log"; fail "xm create hk3"; }
+on_exit "'$XM' destroy hk3 2>/dev/null"
+wait_until "grep -q 'hk-suspend: counting' '$A/xm/hk3.log'" 100 || { cat "$A/xm/hk3.log"; fail "hk3 did not start"; }
+cp "$A/xm/hk3.log" "$A/hk3.before"
+out=$("$XM" migrate -l -s '' hk3 "$RECEIVE" 2>&1) || { echo "$out"; fail "migrate hk3"; }
+wait_until "grep -q 'migrated away' '$A/xm/hk3.log'" 100 || { cat "$A/xm/hk3.log"; fail "the monitor did not see hk3 migrate"; }
+sleep 1
+"$XM" list hk3 >/dev/null 2>&1 && { cat "$A/xm/hk3.log"; fail "the monitor restarted hk3 at the source"; }
+wait_until "grep -q '^RESULT' '$C/xm/hk3.log' 2>/dev/null" 300 || fail "no RESULT from hk3 at the receiver"
+grep -Eq "^RESULT: [1-9][0-9]* passed, 0 failed" "$C/xm/hk3.log" || { cat "$C/xm/hk3.log"; fail "hk3 failed at the receiver"; }
+ok "xm create'd domain: $(grep -m1 'migrated away' "$A/xm/hk3.log" | sed 's/^.*domain/domain/'); not restarted"

@@ -370,7 +370,7 @@ static pid_t spawn_xenner(char **argv, bool foreground, int log_fd)
 
 static const char *const ended_how[] = {
 	"powered off",	  "xenner failed", "rebooted", "crashed",
-	"watchdog fired", "destroyed",	   "saved",
+	"watchdog fired", "destroyed",	   "saved",    "migrated away",
 };
 
 static int monitor(const struct xm_domcfg *d, char **argv, const char *cfg,
@@ -416,7 +416,7 @@ static int monitor(const struct xm_domcfg *d, char **argv, const char *cfg,
 		else if (status == 3 || status == 4)
 			act = d->on_crash;
 		mlog("domain %s (id %d) %s (xenner exit status %d)%s%s",
-		     d->name, domid, status < 7 ? ended_how[status] : "ended",
+		     d->name, domid, status < 8 ? ended_how[status] : "ended",
 		     status, status == 1 || status >= 5 ? "" : ": ",
 		     status == 1 || status >= 5 ? "" : xm_action_name(act));
 		if (status == 1 || status >= 5)
