@@ -8,13 +8,23 @@
  *
  * The ring is guest memory: indices are checked (prod - cons <= size) and
  * only ever masked into the ring.
+ *
+ * A guest cannot fill the host with its output: what it prints, through
+ * the ring or CONSOLEIO_write, in either console mode, passes a token
+ * bucket (XENNER_CONSOLE_RATE KiB/s, default 256, with bursts of 16 s of
+ * it; 0 = no limit).  Above it output is consumed and dropped, not held
+ * back (the guest never waits on the host), and xenner says so once, and
+ * how much it dropped when the guest slows down.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xen/io/console.h>
@@ -47,6 +57,95 @@ static void tty_make_raw(void)
 		tty_raw = true;
 }
 
+#define CONSOLE_DEFAULT_RATE  256 /* KiB/s */
+#define CONSOLE_BURST_SECONDS 16
+
+void console_budget_init(struct xenner *x)
+{
+	const char *e = getenv("XENNER_CONSOLE_RATE");
+	char *end;
+	long kib = CONSOLE_DEFAULT_RATE;
+
+	if (e && *e) {
+		kib = strtol(e, &end, 10);
+		if (*end || kib < 0) {
+			log_warn("XENNER_CONSOLE_RATE=%s is not a number of "
+				 "KiB/s: using %d",
+				 e, CONSOLE_DEFAULT_RATE);
+			kib = CONSOLE_DEFAULT_RATE;
+		}
+	}
+	x->con_budget.rate = kib * 1024.0;
+	x->con_budget.burst = x->con_budget.rate * CONSOLE_BURST_SECONDS;
+	x->con_budget.tokens = x->con_budget.burst;
+	x->con_budget.last = -1;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void write_out(const char *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(STDOUT_FILENO, buf + done, n - done);
+
+		if (w <= 0 && errno != EINTR)
+			break;
+		if (w > 0)
+			done += w;
+	}
+}
+
+void console_emit(struct xenner *x, const void *buf, size_t len)
+{
+	struct console_budget *b = &x->con_budget;
+	double t = mono_now();
+	size_t n = len;
+	char note[120];
+
+	pthread_mutex_lock(&x->console_lock);
+	if (b->rate > 0) {
+		if (b->last >= 0)
+			b->tokens += (t - b->last) * b->rate;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
+		b->last = t;
+		if (b->dropping && b->tokens >= b->burst / 2) {
+			/* it slowed down: say what was lost, in place */
+			log_warn("domain %u: console output flowing again; "
+				 "%llu bytes dropped",
+				 x->domid, (unsigned long long)b->dropped);
+			n = snprintf(note, sizeof(note),
+				     "\r\n[xenner: %llu bytes of console "
+				     "output dropped]\r\n",
+				     (unsigned long long)b->dropped);
+			write_out(note, n);
+			b->dropping = false;
+			b->dropped = 0;
+		}
+		n = b->dropping	       ? 0
+		    : len <= b->tokens ? len
+				       : (size_t)b->tokens;
+		b->tokens -= n;
+		if (n < len) {
+			if (!b->dropping)
+				log_warn("domain %u: console output above %.0f "
+					 "KiB/s: dropping it until it slows "
+					 "down",
+					 x->domid, b->rate / 1024);
+			b->dropping = true;
+			b->dropped += len - n;
+		}
+	}
+	write_out(buf, n);
+	pthread_mutex_unlock(&x->console_lock);
+}
+
 static struct xencons_interface *ring(struct xenner *x)
 {
 	return (struct xencons_interface *)(x->ram +
@@ -72,18 +171,8 @@ static bool drain_output(struct xenner *x)
 	while (cons != prod)
 		buf[n++] = r->out[MASK_XENCONS_IDX(cons++, r->out)];
 	__atomic_store_n(&r->out_cons, cons, __ATOMIC_RELEASE);
-	if (n) {
-		pthread_mutex_lock(&x->console_lock);
-		for (size_t done = 0; done < n;) {
-			ssize_t w = write(STDOUT_FILENO, buf + done, n - done);
-
-			if (w <= 0 && errno != EINTR)
-				break;
-			if (w > 0)
-				done += w;
-		}
-		pthread_mutex_unlock(&x->console_lock);
-	}
+	if (n)
+		console_emit(x, buf, n);
 	return n > 0;
 }
 
@@ -125,8 +214,8 @@ static void *console_thread(void *arg)
 
 	while (!atomic_load(&x->stopping)) {
 		struct pollfd p[2] = {
-			{ .fd = x->con_evc.event_fd, .events = POLLIN },
-			{ .fd = input ? STDIN_FILENO : -1, .events = POLLIN },
+			{.fd = x->con_evc.event_fd, .events = POLLIN},
+			{.fd = input ? STDIN_FILENO : -1, .events = POLLIN},
 		};
 		struct evtchnd_event ev;
 

@@ -342,6 +342,7 @@ int main(int argc, char **argv)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	x->stop_fd = eventfd(0, EFD_CLOEXEC);
 	x->suspend_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	console_budget_init(x);
 	atomic_store(&x->exit_status, XENNER_EXIT_ERROR);
 
 	rc = sfd < 0 || x->stop_fd < 0 || x->suspend_efd < 0 ? -errno

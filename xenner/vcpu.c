@@ -36,9 +36,9 @@ static void dump_regs(struct vcpu *v)
 		return;
 	}
 	log_info("vcpu%u: rip %llx rsp %llx rax %llx rflags %llx cs %x ss %x "
-		"cr2 %llx cr3 %llx",
-		v->id, r.rip, r.rsp, r.rax, r.rflags, s.cs.selector,
-		s.ss.selector, s.cr2, s.cr3);
+		 "cr2 %llx cr3 %llx",
+		 v->id, r.rip, r.rsp, r.rax, r.rflags, s.cs.selector,
+		 s.ss.selector, s.cr2, s.cr3);
 }
 
 int shutdown_status(uint64_t reason)
@@ -63,22 +63,6 @@ static const char *const shutdown_names[] = {
 	[SHUTDOWN_watchdog] = "watchdog", [SHUTDOWN_soft_reset] = "soft_reset",
 };
 
-static void console_write(struct xenner *x, const uint8_t *buf, size_t len)
-{
-	pthread_mutex_lock(&x->console_lock);
-	while (len) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
-
-		if (n <= 0 && errno != EINTR)
-			break;
-		if (n > 0) {
-			buf += n;
-			len -= n;
-		}
-	}
-	pthread_mutex_unlock(&x->console_lock);
-}
-
 static void handle_request(struct vcpu *v)
 {
 	struct xenner *x = v->x;
@@ -91,7 +75,7 @@ static void handle_request(struct vcpu *v)
 	case EMU_REQ_CONSOLE_WRITE:
 		if (len > sizeof(p->data))
 			len = sizeof(p->data);
-		console_write(x, p->data, len);
+		console_emit(x, p->data, len);
 		break;
 	case EMU_REQ_SHUTDOWN:
 		if (p->arg0 == SHUTDOWN_suspend) {
@@ -154,8 +138,7 @@ static bool handle_exit(struct vcpu *v)
 			handle_request(v);
 			return true;
 		}
-		log_err("vcpu%u: unexpected I/O port %#x", v->id,
-			run->io.port);
+		log_err("vcpu%u: unexpected I/O port %#x", v->id, run->io.port);
 		break;
 	case KVM_EXIT_INTR:
 		return true;
@@ -168,13 +151,12 @@ static bool handle_exit(struct vcpu *v)
 			x->domid, v->id, run->internal.suberror);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
-		log_err("domain %u: vcpu%u entry failed, reason %llx",
-			x->domid, v->id,
-			run->fail_entry.hardware_entry_failure_reason);
+		log_err("domain %u: vcpu%u entry failed, reason %llx", x->domid,
+			v->id, run->fail_entry.hardware_entry_failure_reason);
 		break;
 	default:
-		log_err("domain %u: vcpu%u unexpected exit %u", x->domid,
-			v->id, run->exit_reason);
+		log_err("domain %u: vcpu%u unexpected exit %u", x->domid, v->id,
+			run->exit_reason);
 		break;
 	}
 	dump_regs(v);
@@ -231,7 +213,7 @@ static void on_kick(int sig)
 
 int vcpu_start(struct vcpu *v)
 {
-	struct sigaction sa = { .sa_handler = on_kick };
+	struct sigaction sa = {.sa_handler = on_kick};
 	char name[16];
 	int rc;
 
@@ -308,8 +290,8 @@ int vcpus_pause(struct xenner *x, bool pause)
 	if (rc)
 		log_err("domain %u: vCPUs did not stop: %s", x->domid,
 			strerror(rc));
-	x->vmcore.dom->state = pause ? VMCORE_STATE_PAUSED
-				     : VMCORE_STATE_RUNNING;
+	x->vmcore.dom->state =
+		pause ? VMCORE_STATE_PAUSED : VMCORE_STATE_RUNNING;
 	pthread_mutex_lock(&x->evc_lock);
 	evtchn_client_set_state(&x->evc, pause ? EVTCHND_DOMF_PAUSED
 					       : EVTCHND_DOMF_RUNNING);

@@ -136,6 +136,13 @@ struct xenner {
 	pthread_t con_thread;
 	bool con_started;
 	struct ratelimit console_rl;
+	/* console.c: what the guest may still print (console_lock) */
+	struct console_budget {
+		double rate, burst; /* bytes/s, bytes; rate 0: no limit */
+		double tokens, last;
+		uint64_t dropped; /* since dropping began */
+		bool dropping;
+	} con_budget;
 	bool dm_started; /* devmodel.c: the domain's QEMU runs */
 
 	/* ending */
@@ -288,6 +295,10 @@ void xenstore_release(struct xenner *x);
 /* console.c */
 int console_start(struct xenner *x);
 void console_stop(struct xenner *x);
+/* The guest's console output (the ring, CONSOLEIO_write) to stdout, within
+ * its budget: XENNER_CONSOLE_RATE KiB/s, bursts of 16 s of that. */
+void console_budget_init(struct xenner *x);
+void console_emit(struct xenner *x, const void *buf, size_t len);
 
 /* control.c: $XENNER_RUNDIR/control.<domid> for xenner-xm */
 int control_start(struct xenner *x);

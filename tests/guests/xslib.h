@@ -13,26 +13,26 @@
 
 #include "evtlib.h"
 
-static struct xenstore_domain_interface *xs;
-static struct xencons_interface *cons;
-static char xs_page[4096] __attribute__((aligned(4096)));
-static char cons_page[4096] __attribute__((aligned(4096)));
+static struct xenstore_domain_interface *xs __attribute__((unused));
+static struct xencons_interface *cons __attribute__((unused));
+static char xs_page[4096] __attribute__((aligned(4096), unused));
+static char cons_page[4096] __attribute__((aligned(4096), unused));
 
-static void map(void *va, uint64_t mfn)
+static inline void map(void *va, uint64_t mfn)
 {
 	CHECK_EQ(hypercall(__HYPERVISOR_update_va_mapping, (uint64_t)va,
 			   (mfn << 12) | 0x67, UVMF_INVLPG, 0, 0),
 		 0);
 }
 
-static void notify(unsigned port)
+static inline void notify(unsigned port)
 {
 	struct evtchn_send s = { .port = port };
 
 	evtchn_op(EVTCHNOP_send, &s);
 }
 
-static void ring_write(const void *data, unsigned len)
+static inline void ring_write(const void *data, unsigned len)
 {
 	const char *p = data;
 
@@ -50,7 +50,7 @@ static void ring_write(const void *data, unsigned len)
 	notify(start_info->store_evtchn);
 }
 
-static bool ring_read(void *data, unsigned len)
+static inline bool ring_read(void *data, unsigned len)
 {
 	char *p = data;
 	uint64_t end = now() + 5000 * MS;
@@ -75,7 +75,7 @@ static bool ring_read(void *data, unsigned len)
  * One request; returns the reply type (-1: a broken ring or a reply to
  * another request), the payload in buf (NUL-ended).
  */
-static int xs_request(unsigned type, const char *a, const char *b, char *buf,
+static inline int xs_request(unsigned type, const char *a, const char *b, char *buf,
 		      unsigned size)
 {
 	static unsigned req_id;
