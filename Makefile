@@ -64,12 +64,16 @@ asan:
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# Always the absolute path: the .d files name their targets as BUILD was
+# spelled, so a directory built as both "build-fuzz" (make fuzz) and
+# "/src/build-fuzz" (fuzz-smoke.sh) would lose its header dependencies and
+# link stale objects against changed structs.
 fuzz-bins:
-	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 SAN_FLAGS="$(FUZZ_SAN)" \
-		fuzz-build
+	$(MAKE) BUILD=$(abspath $(FUZZ_BUILD)) CC=clang OPT=-O1 \
+		SAN_FLAGS="$(FUZZ_SAN)" fuzz-build
 
 fuzz: fuzz-bins
-	BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh
+	BUILD=$(abspath $(FUZZ_BUILD)) tests/fuzz/run.sh
 
 bench: build-all
 	scripts/setup-bench-deps.sh
