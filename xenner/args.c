@@ -52,6 +52,8 @@ static void usage(FILE *out)
 		"  -stats            print emu's counters at exit\n"
 		"  -paused           build the domain but do not run it until\n"
 		"                    `xenner-xm unpause` (xm create -p)\n"
+		"  -unpause-within S with -paused: destroy the domain if it is\n"
+		"                    not unpaused within S seconds\n"
 		"  -loglevel LEVEL   err, warn, info (default) or debug\n"
 		"  -check-kvm        only check that /dev/kvm is usable (exit 0)\n"
 		"  -help             this text\n\n"
@@ -166,6 +168,9 @@ int xenner_parse_args(struct xenner_config *c, int argc, char **argv)
 			c->stats = true;
 		else if (!strcmp(a, "-paused"))
 			c->paused = true;
+		else if (!strcmp(a, "-unpause-within"))
+			rc = parse_num(a, need_arg(argc, argv, &i), 1, 86400,
+				       &c->unpause_within);
 		else if (!strcmp(a, "-check-kvm"))
 			c->check_kvm = true;
 		else if (!strcmp(a, "-loglevel")) {
@@ -195,6 +200,10 @@ int xenner_parse_args(struct xenner_config *c, int argc, char **argv)
 		fprintf(stderr,
 			"xenner: -kernel is required (or -bootloader)\n");
 		usage(stderr);
+		return -1;
+	}
+	if (c->unpause_within && !c->paused) {
+		fprintf(stderr, "xenner: -unpause-within needs -paused\n");
 		return -1;
 	}
 	if (c->nr_bootloader_args && !c->bootloader) {

@@ -46,7 +46,8 @@ static char **dup_strings(char **in, int n)
 static void restore_args(struct xenner *x, int argc, char **argv)
 {
 	static const char *const with_value[] = {
-		"-console", "-name", "-loglevel", "-keep-vmcore", NULL,
+		"-console",	"-name",	   "-loglevel",
+		"-keep-vmcore", "-unpause-within", NULL,
 	};
 	static char *all[600];
 	const char *path = NULL;
@@ -194,6 +195,26 @@ static int build(struct xenner *x)
 	return 0;
 }
 
+/*
+ * -unpause-within: a domain built paused for someone who never came (the
+ * receiver of a migration that died before it said go) does not stay.
+ */
+static void unpause_tick(struct xenner *x)
+{
+	if (!x->unpause_deadline)
+		return;
+	if (!__atomic_load_n(&x->paused, __ATOMIC_ACQUIRE)) {
+		x->unpause_deadline = 0; /* unpaused: it runs on for good */
+		return;
+	}
+	if (time(NULL) < x->unpause_deadline)
+		return;
+	log_err("domain %u was not unpaused within %llu s: destroying it",
+		x->domid, (unsigned long long)x->cfg.unpause_within);
+	x->unpause_deadline = 0;
+	vcpus_stop(x, XENNER_EXIT_KILLED);
+}
+
 /* Waits for the end: a vCPU stopping, a signal, or evtchnd news. */
 static void wait_for_end(struct xenner *x, int sfd)
 {
@@ -210,7 +231,8 @@ static void wait_for_end(struct xenner *x, int sfd)
 		struct signalfd_siginfo si;
 
 		if (poll(p, 5,
-			 shutdown_deadline || save_pending(x)
+			 shutdown_deadline || save_pending(x) ||
+					 x->unpause_deadline
 				 ? 200
 				 : GRANT_RELEASE_SECONDS * 1000) < 0 &&
 		    errno != EINTR)
@@ -221,6 +243,7 @@ static void wait_for_end(struct xenner *x, int sfd)
 		save_tick(x);
 		if (p[3].revents & POLLIN)
 			control_serve(x); /* pause, unpause */
+		unpause_tick(x);
 		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGUSR1) {
 				stats_print(x, stderr);
@@ -374,6 +397,9 @@ int main(int argc, char **argv)
 			rc = console_start(x);
 		if (!rc && x->cfg.paused)
 			rc = vcpus_pause(x, true); /* none runs yet */
+		if (!rc && x->cfg.unpause_within)
+			x->unpause_deadline =
+				time(NULL) + x->cfg.unpause_within;
 		/* all of them: emu keeps a vCPU parked until VCPUOP_up */
 		for (unsigned i = 0; !rc && i < x->cfg.nr_vcpus; i++)
 			rc = vcpu_start(&x->vcpus[i]);

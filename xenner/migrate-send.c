@@ -438,10 +438,17 @@ int migrate_final(struct xenner *x, unsigned sv, char *msg, size_t len)
 		send_rec(m, MIG_ABORT, 0, NULL, 0); /* it may be gone */
 		return rc;
 	}
-	/* the move: from here on the guest is the receiver's */
+	/* the move: once GO is out the guest is the receiver's */
 	rc = send_rec(m, MIG_GO, 0, NULL, 0);
-	if (!rc)
-		rc = read_line(m, line, sizeof(line), GO_TIMEOUT_MS);
+	if (rc) {
+		/* it never got GO: its paused copy goes (-unpause-within) */
+		snprintf(msg, len,
+			 "error: the receiver went away before it was told "
+			 "to run domain %u (%s)",
+			 domid, strerror(-rc));
+		return rc;
+	}
+	rc = read_line(m, line, sizeof(line), GO_TIMEOUT_MS);
 	if (rc || strncmp(line, "running ", 8)) {
 		log_err("domain %u: told the receiver to run it as domain %u "
 			"but got no confirmation (%s): it ends here",

@@ -78,6 +78,7 @@ struct xenner_config {
 	unsigned nr_vcpus;
 	bool stats;
 	bool paused;		  /* -paused: vCPUs wait for "unpause" */
+	uint64_t unpause_within;  /* -unpause-within: s, 0 = forever */
 	bool check_kvm;		  /* -check-kvm: only open /dev/kvm */
 	bool console_xenconsoled; /* else xenner's stdio is the console */
 	struct xenner_disk disks[XENNER_MAX_DISKS];
@@ -172,6 +173,8 @@ struct xenner {
 	uint64_t suspend_si_pfn;
 	/* restore.c: the image being restored */
 	struct restore_image *restore;
+	/* main.c: -unpause-within's end (0: none pending) */
+	time_t unpause_deadline;
 	/* migrate-send.c: a migration in progress (with the save_ fields) */
 	struct migration *mig;
 };

@@ -8,7 +8,8 @@
 # save -c keeps it running (the suspend returns 1) and its image restores
 # too; xenner-xm restore brings it back in the background; a guest that
 # does not suspend in time keeps running and leaves no file; corrupt,
-# truncated and foreign files are refused with one line and leave nothing.
+# truncated and foreign files are refused with one line and leave nothing;
+# a domain restored -paused that nobody unpauses ends after -unpause-within.
 . "$(dirname "$0")/lib.sh"
 [ -w /dev/kvm ] || skip "no writable /dev/kvm"
 XENNER="$BUILD/xenner/xenner"
@@ -118,3 +119,15 @@ rc=$?
 [ $rc = 0 ] || { cat "$R/n.out"; fail "guest after the refused save: exit $rc"; }
 nothing_left "the refused save"
 ok "no suspend in time: $(cat "$R/s.out"); the guest ran on"
+
+# 7. restored paused for someone who never unpauses it (a migration's
+# receiver that died): -unpause-within ends it, nothing left
+timeout -k 5 60 "$XENNER" -restore "$R/img.copy" -paused -unpause-within 2 \
+	>"$R/p.out" 2>&1
+rc=$?
+[ $rc = 5 ] || { cat "$R/p.out"; fail "-unpause-within: exit $rc, expected 5"; }
+grep -q "was not unpaused within 2 s: destroying it" "$R/p.out" ||
+	{ cat "$R/p.out"; fail "no -unpause-within message"; }
+grep -q "resumed in a new domain" "$R/p.out" && fail "the paused guest ran"
+nothing_left "-unpause-within"
+ok "-paused -unpause-within 2: $(grep -m1 'not unpaused' "$R/p.out" | sed 's/^xenner: [a-z]*: //')"

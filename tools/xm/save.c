@@ -106,12 +106,16 @@ int xm_restore_start(const char *path, const char *name, bool paused,
 	}
 	*pid = fork();
 	if (*pid == 0) {
-		char *args[] = {
-			(char *)xenner, "-restore", (char *)path, "-console",
-			"xenconsoled",	NULL,	    NULL};
+		char *args[] = {(char *)xenner, "-restore",    (char *)path,
+				"-console",	"xenconsoled", NULL,
+				NULL,		NULL,	       NULL};
 
-		if (paused)
+		if (paused) {
+			/* a receiver that dies before go leaves nothing */
 			args[5] = "-paused";
+			args[6] = "-unpause-within";
+			args[7] = "120";
+		}
 		setsid();
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
