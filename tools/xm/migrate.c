@@ -245,7 +245,7 @@ int cmd_migrate_receive(int argc, char **argv)
 	struct receiver r = {.fd = -1};
 	struct mig_rec rec;
 	const char *why = NULL;
-	char dir[PATH_MAX], msg[300];
+	char dir[PATH_MAX], msg[PATH_MAX + 100];
 
 	(void)argv;
 	if (argc) {
