@@ -5,11 +5,13 @@
 # by a veth pair (one L2 segment), the disk image on storage both see
 # (docs/migration.md).  The guest appends a counter to a file it holds
 # open on ext2 on xvda, syncing each line, while the first "host" pings
-# it; xenner-xm migrate -l moves it mid-count: the source xenner exits 7,
-# the guest counts on at the receiver (its console now in the receiver's
-# xenconsoled log), the file holds every number once in order, the source
-# keeps nothing, and the ping lost only the packets of the stopped time
-# (the guest's netfront announces its move with a gratuitous ARP).
+# it and sends the same count over a TCP connection to it; xenner-xm
+# migrate -l moves it mid-count: the source xenner exits 7, the guest
+# counts on at the receiver (its console now in the receiver's xenconsoled
+# log), the file holds every number once in order, so does the TCP
+# stream, the source keeps nothing, and the ping lost only the packets of
+# the stopped time (the guest's netfront announces its move with a
+# gratuitous ARP).
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -48,12 +50,21 @@ on_exit "XENNER_RUNDIR='$C' ip netns exec $NC '$DOM0' stop"
 XENNER_RUNDIR=$C ip netns exec "$NC" "$DOM0" start >/dev/null || fail "dom0 C"
 
 truncate -s 16M "$A/disk.img"
+# the TCP listener: its stdin a FIFO held open, so that only the guest's
+# FIN ends it (busybox nc quits when either direction does)
+mkfifo "$A/hold"
+exec 7<>"$A/hold"
+ip netns exec "$NA" /bin/busybox nc -l -p 5000 <&7 >"$A/tcp.out" 2>&1 &
+tcp=$!
+on_exit "kill $tcp"
 run='modprobe xen-blkfront; modprobe xen-netfront;'
 run+=' i=0; while { [ ! -b /dev/xvda ] || ! ip link show eth0; } >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;'
 run+=' ip link set eth0 up; ip addr add 10.79.0.2/24 dev eth0;'
+# a TCP connection to the first host that lives across the move
+run+=" ( i=0; while [ \$i -lt $N ]; do i=\$((i+1)); echo \$i; sleep 0.5; done ) | nc 10.79.0.1 5000 &"
 run+=' mke2fs -q /dev/xvda && mkdir /mnt && mount -t ext2 /dev/xvda /mnt && exec 3>/mnt/log && echo XT-FS-OK;'
 run+=" i=0; while [ \$i -lt $N ]; do i=\$((i+1)); echo \$i >&3; sync; echo XT-COUNT \$i; sleep 0.5; done;"
-run+=" exec 3>&-; seq 1 $N | cmp - /mnt/log && echo XT-FILE-OK; umount /mnt"
+run+=" exec 3>&-; seq 1 $N | cmp - /mnt/log && echo XT-FILE-OK; umount /mnt; wait"
 ip netns exec "$NA" "$XENNER" -name lmig -kernel "$kernel" -initrd "$initrd" -m 256 -smp "${XT_MIGRATE_SMP:-2}" \
 	-disk "$A/disk.img" -net tap,mac=00:16:3e:79:00:02,bridge=xbr0 \
 	-append "console=hvc0 loglevel=4 xenner.run=\"$run\"" </dev/null >"$A/a.out" 2>&1 &
@@ -87,6 +98,10 @@ grep -q "XT-COUNT $N" "$log" || { show; cat "$C/xm/lmig.log"; fail "the counter 
 grep -q "XT-COUNT $((last + 1))" "$log" || { show; fail "no count $((last + 1)) at the receiver"; }
 grep -q XT-FILE-OK "$log" || { show; fail "the file on xvda is not 1..$N"; }
 ok "counted on at the receiver to $N; the open file on xvda holds 1..$N"
+wait_until "! kill -0 $tcp 2>/dev/null" 300 || fail "the guest's TCP connection did not end"
+seq 1 "$N" | cmp -s - "$A/tcp.out" ||
+	{ tail -n 5 "$A/tcp.out"; fail "the TCP stream across the move is not 1..$N"; }
+ok "a TCP connection from the guest to the first host carried 1..$N across the move"
 
 kill -INT $ping 2>/dev/null
 wait $ping 2>/dev/null
