@@ -9,9 +9,9 @@
 # migrate -l moves it mid-count: the source xenner exits 7, the guest
 # counts on at the receiver (its console now in the receiver's xenconsoled
 # log), the file holds every number once in order, so does the TCP
-# stream, the source keeps nothing, and the ping lost only the packets of
-# the stopped time (the guest's netfront announces its move with a
-# gratuitous ARP).
+# stream, the source keeps nothing, and the ping lost only one gap of
+# packets around the move and is answered again after it (the guest's
+# netfront announces its move with a gratuitous ARP).
 # test-timeout: 600
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -109,9 +109,16 @@ sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$A/ping.out")
 got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' "$A/ping.out")
 [ -n "$sent" ] && [ -n "$got" ] || { cat "$A/ping.out"; fail "no ping summary"; }
 lost=$((sent - got))
-[ $got -gt 0 ] && [ $lost -le $((sent / 4)) ] || { cat "$A/ping.out"; fail "ping lost $lost of $sent"; }
+# Not a time limit (the stopped time is ~1 s here, ~10 s under TCG): the
+# losses are one gap around the move (a stray drop aside), and the replies
+# come back after it.
+gaps=$(grep -o 'seq=[0-9]*' "$A/ping.out" | cut -d= -f2 |
+	awk 'NR > 1 && $1 != p + 1 { n++ } { p = $1 } END { print n + 0 }')
+lastseq=$(grep -o 'seq=[0-9]*' "$A/ping.out" | tail -n 1 | cut -d= -f2)
+[ "$got" -gt 0 ] && [ "$gaps" -le 2 ] && [ "${lastseq:-0}" -ge $((sent - 5)) ] ||
+	{ cat "$A/ping.out"; fail "ping: $lost of $sent lost in $gaps gaps, last reply seq ${lastseq:-none}"; }
 for f in "$A"/vmcore.* "$A"/emu.* "$C"/xm/migrate-*; do
 	[ -e "$f" ] && fail "left $f"
 done
 XENNER_RUNDIR=$A "$XM" list lmig >/dev/null 2>&1 && fail "lmig still at the source"
-ok "the host's ping across the move: $lost of $sent lost (every 0.2 s); nothing left at the source"
+ok "the host's ping across the move: $lost of $sent lost in $gaps gap(s) (every 0.2 s), answered again after it; nothing left at the source"
