@@ -64,7 +64,7 @@ run+=' ip link set eth0 up; ip addr add 10.79.0.2/24 dev eth0;'
 run+=" ( i=0; while [ \$i -lt $N ]; do i=\$((i+1)); echo \$i; sleep 0.5; done ) | nc 10.79.0.1 5000 &"
 run+=' mke2fs -q /dev/xvda && mkdir /mnt && mount -t ext2 /dev/xvda /mnt && exec 3>/mnt/log && echo XT-FS-OK;'
 run+=" i=0; while [ \$i -lt $N ]; do i=\$((i+1)); echo \$i >&3; sync; echo XT-COUNT \$i; sleep 0.5; done;"
-run+=" exec 3>&-; seq 1 $N | cmp - /mnt/log && echo XT-FILE-OK; umount /mnt; wait"
+run+=" exec 3>&-; seq 1 $N | cmp - /mnt/log && echo XT-FILE-OK; umount /mnt; wait; sleep 3"
 ip netns exec "$NA" "$XENNER" -name lmig -kernel "$kernel" -initrd "$initrd" -m 256 -smp "${XT_MIGRATE_SMP:-2}" \
 	-disk "$A/disk.img" -net tap,mac=00:16:3e:79:00:02,bridge=xbr0 \
 	-append "console=hvc0 loglevel=4 xenner.run=\"$run\"" </dev/null >"$A/a.out" 2>&1 &
@@ -76,7 +76,7 @@ PING="/bin/busybox ping" # iputils' ping is not a dependency
 ip netns exec "$NA" $PING -c 3 -W 2 10.79.0.2 >/dev/null ||
 	{ tail -n 20 "$A/a.out"; net_state; fail "no ping before the migration"; }
 
-ip netns exec "$NA" $PING -i 0.2 -w 40 10.79.0.2 >"$A/ping.out" 2>&1 &
+ip netns exec "$NA" $PING -i 0.2 -w $((N * 3 + 60)) 10.79.0.2 >"$A/ping.out" 2>&1 &
 ping=$!
 on_exit "kill $ping"
 sleep 2
@@ -97,14 +97,15 @@ wait_until "grep -q XT-FILE-OK '$log' 2>/dev/null || ! pgrep -f 'xenner -restore
 grep -q "XT-COUNT $N" "$log" || { show; cat "$C/xm/lmig.log"; fail "the counter did not reach $N at the receiver"; }
 grep -q "XT-COUNT $((last + 1))" "$log" || { show; fail "no count $((last + 1)) at the receiver"; }
 grep -q XT-FILE-OK "$log" || { show; fail "the file on xvda is not 1..$N"; }
+# the ping ends while the guest still answers (it sleeps 5 s before poweroff)
+kill -INT $ping 2>/dev/null
+wait $ping 2>/dev/null
 ok "counted on at the receiver to $N; the open file on xvda holds 1..$N"
 wait_until "! kill -0 $tcp 2>/dev/null" 300 || fail "the guest's TCP connection did not end"
 seq 1 "$N" | cmp -s - "$A/tcp.out" ||
 	{ tail -n 5 "$A/tcp.out"; fail "the TCP stream across the move is not 1..$N"; }
 ok "a TCP connection from the guest to the first host carried 1..$N across the move"
 
-kill -INT $ping 2>/dev/null
-wait $ping 2>/dev/null
 sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$A/ping.out")
 got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' "$A/ping.out")
 [ -n "$sent" ] && [ -n "$got" ] || { cat "$A/ping.out"; fail "no ping summary"; }
