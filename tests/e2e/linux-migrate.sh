@@ -64,7 +64,7 @@ run+=' ip link set eth0 up; ip addr add 10.79.0.2/24 dev eth0;'
 run+=" ( i=0; while [ \$i -lt $N ]; do i=\$((i+1)); echo \$i; sleep 0.5; done ) | nc 10.79.0.1 5000 &"
 run+=' mke2fs -q /dev/xvda && mkdir /mnt && mount -t ext2 /dev/xvda /mnt && exec 3>/mnt/log && echo XT-FS-OK;'
 run+=" i=0; while [ \$i -lt $N ]; do i=\$((i+1)); echo \$i >&3; sync; echo XT-COUNT \$i; sleep 0.5; done;"
-run+=" exec 3>&-; seq 1 $N | cmp - /mnt/log && echo XT-FILE-OK; umount /mnt; wait; sleep 3"
+run+=" exec 3>&-; seq 1 $N | cmp - /mnt/log && echo XT-FILE-OK; umount /mnt; wait; sleep 5"
 ip netns exec "$NA" "$XENNER" -name lmig -kernel "$kernel" -initrd "$initrd" -m 256 -smp "${XT_MIGRATE_SMP:-2}" \
 	-disk "$A/disk.img" -net tap,mac=00:16:3e:79:00:02,bridge=xbr0 \
 	-append "console=hvc0 loglevel=4 xenner.run=\"$run\"" </dev/null >"$A/a.out" 2>&1 &
