@@ -296,6 +296,18 @@ int xm_lookup_quiet(const char *arg, struct xm_dom *d)
 	return lookup(arg, d, true);
 }
 
+int xm_lookup_running(const char *cmd, const char *arg, struct xm_dom *d)
+{
+	if (xm_lookup(arg, d))
+		return -1;
+	if (d->preserved || !d->info.domid) {
+		xm_err("%s: domain %s is not a running xenner domain", cmd,
+		       arg);
+		return -1;
+	}
+	return 0;
+}
+
 int xm_wait_gone(uint32_t domid, unsigned timeout_s)
 {
 	time_t end = time(NULL) + timeout_s;

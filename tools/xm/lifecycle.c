@@ -150,13 +150,8 @@ static int pause_like(int argc, char **argv, const char *cmd)
 
 	if (argc != 1 || argv[0][0] == '-')
 		return usage(cmd, "NAME|ID");
-	if (xm_lookup(argv[0], &d))
+	if (xm_lookup_running(cmd, argv[0], &d))
 		return XM_EXIT_FAIL;
-	if (d.preserved || !d.info.domid) {
-		xm_err("%s: domain %s is not a running xenner domain", cmd,
-		       argv[0]);
-		return XM_EXIT_FAIL;
-	}
 	return xm_control(d.info.domid, cmd, NULL) ? XM_EXIT_FAIL : XM_EXIT_OK;
 }
 

@@ -54,13 +54,8 @@ int cmd_migrate(int argc, char **argv)
 	argv += optind - 1;
 	if (argc != 2)
 		goto usage;
-	if (xm_lookup(argv[0], &d))
+	if (xm_lookup_running("migrate", argv[0], &d))
 		return XM_EXIT_FAIL;
-	if (d.preserved || !d.info.domid) {
-		xm_err("migrate: domain %s is not a running xenner domain",
-		       argv[0]);
-		return XM_EXIT_FAIL;
-	}
 	if (*ssh)
 		rc = snprintf(cmd, sizeof(cmd),
 			      "%s %s xenner-xm migrate-receive", ssh, argv[1]);

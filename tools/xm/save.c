@@ -56,13 +56,8 @@ int cmd_save(int argc, char **argv)
 	argv += optind - 1;
 	if (argc != 2)
 		goto usage;
-	if (xm_lookup(argv[0], &d))
+	if (xm_lookup_running("save", argv[0], &d))
 		return XM_EXIT_FAIL;
-	if (d.preserved || !d.info.domid) {
-		xm_err("save: domain %s is not a running xenner domain",
-		       argv[0]);
-		return XM_EXIT_FAIL;
-	}
 	if (absolute(argv[1], path, sizeof(path))) {
 		xm_err("save: %s: path too long", argv[1]);
 		return XM_EXIT_FAIL;

@@ -43,6 +43,9 @@ int xm_domains(struct xm_dom **out, bool with_dom0);
 int xm_lookup(const char *arg, struct xm_dom *d);
 /* The same without the message. */
 int xm_lookup_quiet(const char *arg, struct xm_dom *d);
+/* xm_lookup of a domain a xenner runs (not Domain-0, not a kept vmcore);
+ * -1 with a message naming cmd otherwise. */
+int xm_lookup_running(const char *cmd, const char *arg, struct xm_dom *d);
 /* Sends a request to xenner's control socket; 0, or -1 with a message. */
 int xm_control(uint32_t domid, const char *req, pid_t *pid);
 /* "$XENNER_RUNDIR/xm[/name]" */
