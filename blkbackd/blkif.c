@@ -30,20 +30,20 @@ static void ring_notify(struct blkring *ring)
 				ring->port, strerror(errno));
 }
 
-static void req_free(struct blkreq *req)
+/*
+ * The grants are unmapped before the response is on the ring: a frontend
+ * that sees the response ends its grants at once (Linux's blkfront warns
+ * and leaks a page whose grant is still in use).
+ */
+static void respond(struct blkreq *req, int status)
 {
 	struct blkring *ring = req->ring;
 
 	grants_unmap_req(req);
+	blkif_ring_respond(&ring->r, req->seq, req->p.id, req->p.rsp_op,
+			   status);
 	req->next_free = ring->free;
 	ring->free = req;
-}
-
-static void respond(struct blkreq *req, int status)
-{
-	blkif_ring_respond(&req->ring->r, req->seq, req->p.id, req->p.rsp_op,
-			   status);
-	req_free(req);
 }
 
 static bool dev_idle(const struct blkdev *dev)
