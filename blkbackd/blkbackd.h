@@ -30,6 +30,15 @@
 #define BLKBACK_MAX_QUEUES 16
 /* Linux blkback's default number of persistent grants per ring. */
 #define BLKBACK_MAX_PGRANTS 1056
+/*
+ * Per-request grant maps one ring may hold at once (8 MiB in flight, eight
+ * requests of 256 segments).  Each map is a mapping of the process, and
+ * the host allows a process ~65530 (vm.max_map_count): without a bound,
+ * one guest filling a 512-slot ring with indirect requests would ask for
+ * 131072 and fail everyone's I/O.  A ring at its bound stops taking
+ * requests until its I/O completes (back-pressure, not errors).
+ */
+#define BLKBACK_RING_MAPS 2048
 
 struct blkdev;
 struct blkring;
@@ -80,6 +89,8 @@ struct blkring {
 	struct blkreq *reqs, *free;
 	unsigned int inflight;
 	struct blkreq *barrier; /* waiting for inflight to drain */
+	struct blkreq *parked;	/* waiting for grant maps to be freed */
+	unsigned int mapped;	/* per-request grant maps held */
 	bool broken;
 	/* persistent grants: open addressing on gref */
 	struct pgrant *pg;
@@ -116,6 +127,7 @@ void blkif_kick(struct xenbus_device *xd);
 unsigned int blkif_inflight(const struct blkdev *dev);
 
 /* grants.c */
+/* -EAGAIN: the ring is at its map budget; try again when I/O completes. */
 int grants_map_req(struct blkreq *req, bool write, bool persistent);
 void grants_unmap_req(struct blkreq *req);
 /* Maps the indirect pages and copies their segments into req->ind_segs. */

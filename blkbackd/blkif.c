@@ -142,15 +142,31 @@ static void batch_end(struct disk *d)
 	}
 }
 
-static void start_rw(struct blkreq *req)
+/* A read, write or barrier: map its data, then submit (or wait). */
+static void start_data(struct blkreq *req)
 {
-	struct blkdev *dev = req->ring->dev;
+	struct blkring *ring = req->ring;
+	int ret;
 
-	if (grants_map_req(req, req->p.op == BLKIF_OP_READ, dev->persistent)) {
+	ret = grants_map_req(req, req->p.op == BLKIF_OP_READ,
+			     ring->dev->persistent);
+	if (ret == -EAGAIN) {
+		ring->parked = req;
+		return;
+	}
+	if (ret) {
 		respond(req, BLKIF_RSP_ERROR);
 		return;
 	}
 	req->expect = req->p.nr_sectors << BLKIF_SECTOR_SHIFT;
+	if (req->p.op == BLKIF_OP_WRITE_BARRIER) {
+		/* Everything before the barrier completes first. */
+		if (ring->inflight) {
+			ring->barrier = req;
+			return;
+		}
+		req->stage = STAGE_PREFLUSH;
+	}
 	if (submit(req))
 		respond(req, BLKIF_RSP_ERROR);
 }
@@ -199,26 +215,11 @@ static void handle(struct blkreq *req, const blkif_request_t *raw)
 	switch (req->p.op) {
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
-		start_rw(req);
+	case BLKIF_OP_WRITE_BARRIER:
+		start_data(req);
 		break;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		req->stage = STAGE_POSTFLUSH;
-		if (submit(req))
-			respond(req, BLKIF_RSP_ERROR);
-		break;
-	case BLKIF_OP_WRITE_BARRIER:
-		if (req->p.nr_segs &&
-		    grants_map_req(req, false, dev->persistent)) {
-			respond(req, BLKIF_RSP_ERROR);
-			break;
-		}
-		req->expect = req->p.nr_sectors << BLKIF_SECTOR_SHIFT;
-		/* Everything before the barrier completes first. */
-		if (ring->inflight) {
-			ring->barrier = req;
-			break;
-		}
-		req->stage = STAGE_PREFLUSH;
 		if (submit(req))
 			respond(req, BLKIF_RSP_ERROR);
 		break;
@@ -239,8 +240,15 @@ static void ring_work(struct blkring *ring)
 	RING_IDX seq;
 	int ret;
 
-	while (!ring->broken && !ring->barrier && !dev->draining &&
-	       dev->xd.connected && ring->free) {
+	if (ring->parked && !ring->broken && !dev->draining &&
+	    dev->xd.connected) {
+		struct blkreq *req = ring->parked;
+
+		ring->parked = NULL;
+		start_data(req);
+	}
+	while (!ring->broken && !ring->barrier && !ring->parked &&
+	       !dev->draining && dev->xd.connected && ring->free) {
 		ret = blkif_ring_fetch(&ring->r, &raw, &seq);
 		if (ret < 0) {
 			log_ratelimited(&broken_rl, XLOG_WARN,
@@ -466,9 +474,10 @@ int blkif_disconnect(struct xenbus_device *xd)
 		dev->draining = true;
 		return -EBUSY;
 	}
-	/* A barrier still waiting never started: fail it. */
+	/* Requests still waiting never started: the frontend sends them
+	 * again when it connects again. */
 	for (unsigned int q = 0; q < dev->nr_rings; q++)
-		dev->rings[q].barrier = NULL;
+		dev->rings[q].barrier = dev->rings[q].parked = NULL;
 	for (unsigned int q = 0; q < dev->nr_rings; q++)
 		ring_free(&dev->rings[q]);
 	dev->nr_rings = 0;

@@ -87,10 +87,16 @@ int grants_map_req(struct blkreq *req, bool guest_write, bool persistent)
 	}
 	if (!nb)
 		return 0;
+	/* Alone on the ring, a request always gets its maps tried. */
+	if (ring->mapped && ring->mapped + nb > BLKBACK_RING_MAPS)
+		return -EAGAIN;
 	base = xengnttab_map_domain_grant_refs(
 		bb.xb.xgt, nb, dev->xd.domid, refs,
 		PROT_READ | (guest_write ? PROT_WRITE : 0));
 	if (!base) {
+		/* The host's budget, held partly by this ring: wait for it. */
+		if (errno == ENOMEM && ring->mapped)
+			return -EAGAIN;
 		log_ratelimited(&map_rl, XLOG_WARN,
 				"%s: mapping %u grants failed: %s",
 				dev->xd.name, nb, strerror(errno));
@@ -98,6 +104,7 @@ int grants_map_req(struct blkreq *req, bool guest_write, bool persistent)
 	}
 	req->map_addr = base;
 	req->map_count = nb;
+	ring->mapped += nb;
 	for (unsigned int j = 0; j < nb; j++) {
 		const struct blkif_seg *s = &req->segs[idx[j]];
 
@@ -115,6 +122,7 @@ void grants_unmap_req(struct blkreq *req)
 	if (xengnttab_unmap(bb.xb.xgt, req->map_addr, req->map_count))
 		log_err("%s: unmap of %u grants: %s", req->ring->dev->xd.name,
 			req->map_count, strerror(errno));
+	req->ring->mapped -= req->map_count;
 	req->map_addr = NULL;
 	req->map_count = 0;
 }

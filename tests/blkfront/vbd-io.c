@@ -542,3 +542,69 @@ int vbd_bench(struct bf_vbd *v, int seconds, unsigned int nsect, bool write)
 	       r.done * nsect * 512.0 / el / 1e6, r.done / el, r.status);
 	return 0;
 }
+
+/*
+ * A hostile but valid burst: NREQ indirect writes of the most segments the
+ * backend takes, pushed at once on queue 0, every segment the same data
+ * page and every request the same segment page.  Two grants ask the
+ * backend for NREQ * segments maps; it must pace itself, not fail.
+ */
+int vbd_flood(struct bf_vbd *v, unsigned int nreq)
+{
+	struct io_result r = {.mismatch = -1};
+	struct bf_queue *q = &v->q[0];
+	struct blkif_request_segment *segs;
+	uint32_t data_pfn, ind_pfn;
+	grant_ref_t data_gref, ind_gref;
+	unsigned int n = v->max_indirect, pushed = 0;
+
+	if (!v->d.connected || !n || !nreq) {
+		printf("ERROR not connected, or no indirect segments\n");
+		return 0;
+	}
+	if (td_alloc_page(&data_pfn) || td_alloc_page(&ind_pfn) ||
+	    td_grant(data_pfn, true, &data_gref) ||
+	    td_grant(ind_pfn, true, &ind_gref)) {
+		printf("ERROR out of pages or grants\n");
+		return -1;
+	}
+	memset(td_page(data_pfn), 0x5a, VMCORE_PAGE_SIZE);
+	segs = (void *)td_page(ind_pfn);
+	for (unsigned int i = 0; i < n; i++)
+		segs[i] = (struct blkif_request_segment){
+			.gref = data_gref, .first_sect = 0, .last_sect = 7};
+	while (pushed < nreq) {
+		int id = slot_get(q);
+		blkif_request_indirect_t *ind;
+
+		if (id < 0)
+			break;
+		/* Its pages are the two above: nothing to give back. */
+		q->slots[id] =
+			(struct bf_slot){.busy = true, .op = BLKIF_OP_WRITE};
+		ind = (void *)RING_GET_REQUEST(&q->fr, q->fr.req_prod_pvt);
+		memset(ind, 0, sizeof(*ind));
+		ind->operation = BLKIF_OP_INDIRECT;
+		ind->indirect_op = BLKIF_OP_WRITE;
+		ind->nr_segments = n;
+		ind->id = id;
+		ind->sector_number = 0;
+		ind->handle = v->d.devid;
+		ind->indirect_grefs[0] = ind_gref;
+		q->fr.req_prod_pvt++;
+		pushed++;
+	}
+	push(q);
+	while (outstanding(v))
+		if (wait_some(v, &r))
+			return -1;
+	if (td_ungrant(data_gref) || td_ungrant(ind_gref))
+		r.leaks++;
+	else {
+		td_free_page(data_pfn);
+		td_free_page(ind_pfn);
+	}
+	printf("FLOOD %u requests of %u segments\n", pushed, n);
+	print_result(&r);
+	return 0;
+}
