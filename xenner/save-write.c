@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/procfs.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include <zlib.h>
 
 #include "save.h"
@@ -90,26 +91,43 @@ static void prstatus_of(const struct save_vcpu *s, struct elf_prstatus *p)
 	memcpy(&p->pr_reg, &u, sizeof(u));
 }
 
+uint64_t save_page_hash(const void *page, uint64_t len)
+{
+	return XXH3_64bits(page, len < PAGE ? len : PAGE);
+}
+
+void seg_hash_add(struct seg_hash *sh, uint64_t h, bool last)
+{
+	if (sh->n < 512)
+		sh->h[sh->n++] = h;
+	if (sh->n == 512 || (last && sh->n)) {
+		sh->acc = XXH3_64bits_withSeed(sh->h, sh->n * sizeof(uint64_t),
+					       sh->acc);
+		sh->n = 0;
+	}
+}
+
 /*
  * Writes len bytes of memory at image offset off, except the pages the
  * reader has already (holes of a fresh file; pages a migration sent
- * before); the CRC covers all of them.
+ * before); the hash covers all of them.
  */
 static int write_segment(struct image_out *o, uint64_t off, const uint8_t *src,
-			 uint64_t len, uint32_t *crc)
+			 uint64_t len, uint64_t *hash)
 {
 	uint64_t run = 0; /* start of the pending run of pages to write */
+	struct seg_hash sh = {0};
 	bool in_run = false;
 	int rc;
 
-	*crc = crc32(0, NULL, 0);
 	for (uint64_t p = 0; p <= len; p += PAGE) {
-		bool data = p < len && !o->have(o, src + p, off + p);
+		bool data = false;
 
 		if (p < len) {
-			uint64_t chunk = len - p < PAGE ? len - p : PAGE;
+			uint64_t h = save_page_hash(src + p, len - p);
 
-			*crc = crc32(*crc, src + p, chunk);
+			seg_hash_add(&sh, h, p + PAGE >= len);
+			data = !o->have(o, src + p, off + p, h);
 		}
 		if (data && !in_run) {
 			run = p;
@@ -121,6 +139,7 @@ static int write_segment(struct image_out *o, uint64_t off, const uint8_t *src,
 			in_run = false;
 		}
 	}
+	*hash = sh.acc;
 	return 0;
 }
 
@@ -142,12 +161,14 @@ static int file_write(struct image_out *o, const void *buf, uint64_t len,
 }
 
 /* a fresh file reads zeroes where nothing was written */
-static bool file_have(struct image_out *o, const void *page, uint64_t off)
+static bool file_have(struct image_out *o, const void *page, uint64_t off,
+		      uint64_t hash)
 {
 	static const uint8_t zero[PAGE];
 
 	(void)o;
 	(void)off;
+	(void)hash;
 	return !memcmp(page, zero, PAGE);
 }
 
@@ -251,9 +272,10 @@ int save_image_write(struct xenner *x, struct image_out *o, const char *path,
 	rc = o->size(o, state_off + state_len);
 	if (!rc)
 		rc = write_segment(o, VMCORE_RAM_OFFSET, x->ram, ram_len,
-				   &s.ram_crc);
+				   &s.ram_hash);
 	if (!rc)
-		rc = write_segment(o, emu_off, x->emu, x->emu_size, &s.emu_crc);
+		rc = write_segment(o, emu_off, x->emu, x->emu_size,
+				   &s.emu_hash);
 	if (!rc)
 		rc = o->write(o, state, state_len, state_off);
 	if (rc)

@@ -49,7 +49,9 @@ struct image_out {
 	void *priv;
 	int (*write)(struct image_out *o, const void *buf, uint64_t len,
 		     uint64_t off);
-	bool (*have)(struct image_out *o, const void *page, uint64_t off);
+	/* hash: the page's XXH3-64 (save_page_hash) */
+	bool (*have)(struct image_out *o, const void *page, uint64_t off,
+		     uint64_t hash);
 	int (*size)(struct image_out *o, uint64_t size);
 	int (*done)(struct image_out *o);
 };
@@ -60,6 +62,19 @@ int save_image_write(struct xenner *x, struct image_out *o, const char *path,
 		     unsigned suspend_vcpu, uint64_t start_info_pfn);
 /* CRC-32 of emu's ELF image, the build a save belongs to */
 uint32_t save_emu_build_crc(void);
+/*
+ * A memory segment's checksum in the image: XXH3-64 over its pages'
+ * XXH3-64 hashes in order (a last partial page hashed as it is).  Per
+ * page, so that a migration's final pass hashes each page once both to
+ * find what changed and for this.
+ */
+uint64_t save_page_hash(const void *page, uint64_t len);
+struct seg_hash {
+	uint64_t acc;
+	unsigned n;
+	uint64_t h[512]; /* folded 512 at a time: one XXH3 call per 2 MiB */
+};
+void seg_hash_add(struct seg_hash *sh, uint64_t page_hash, bool last);
 
 /* save-xenstore.c: the guest's own nodes, "relpath\0value\0" pairs */
 int save_xenstore_collect(struct xenner *x, char **out, size_t *len);

@@ -8,15 +8,15 @@
  *   phdr[2] PT_LOAD  emu's memory, paddr EMU_GPA
  *   phdr[3] PT_NOTE  the state notes: per vCPU its KVM state and an
  *                    NT_PRSTATUS, the config and the xenstore notes
- * Every size and CRC-32 is checked before a restore builds anything.
+ * Every size and checksum is checked before a restore builds anything.
  */
 #ifndef XENNER_SAVE_IMAGE_H
 #define XENNER_SAVE_IMAGE_H
 
 #include <stdint.h>
 
-#define SAVE_MAGIC	 "XNRSAVE" /* with its NUL: 8 bytes */
-#define SAVE_VERSION	 1
+#define SAVE_MAGIC	 "XNRSAVE"  /* with its NUL: 8 bytes */
+#define SAVE_VERSION	 2	    /* 2: the memory checksums are XXH3 */
 #define SAVE_NT_SAVE	 0x584e0101 /* struct xenner_save */
 #define SAVE_NT_VCPU	 0x584e0102 /* struct save_vcpu */
 #define SAVE_NT_CONFIG	 0x584e0103 /* xenner options, NUL-separated */
@@ -38,9 +38,9 @@ struct xenner_save {
 	uint32_t pad;
 	uint64_t start_info_pfn; /* from its rdx */
 	uint64_t kvm_clock;	 /* KVM_GET_CLOCK at the save */
-	uint32_t emu_build_crc;	 /* CRC-32 of emu's ELF image: the build */
-	uint32_t ram_crc;
-	uint32_t emu_crc;
+	uint64_t ram_hash;	 /* XXH3-64 of the pages' XXH3-64s, in order */
+	uint64_t emu_hash;
+	uint32_t emu_build_crc; /* CRC-32 of emu's ELF image: the build */
 	uint32_t state_crc;
 	uint32_t self_crc; /* of this struct with self_crc = 0 */
 	uint32_t pad2;
