@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -118,17 +119,9 @@ static void fill_domain(struct vmcore_domain *d, uint32_t domid,
 		d->gnttab_pfns[i] = VMCORE_NO_FRAME;
 }
 
-int vmcore_create(struct vmcore *vc, const char *path, uint32_t domid,
-		  const char *name, const uint8_t uuid[16], uint64_t nr_pages,
-		  uint32_t nr_vcpus)
+static int check_args(const char *path, const char *name, uint64_t nr_pages,
+		      uint32_t nr_vcpus, uint32_t domid)
 {
-	off_t size;
-	void *hdr;
-	int fd, ret;
-
-	vmcore_reset(vc);
-	if (!name)
-		name = "";
 	if (strlen(name) >= VMCORE_NAME_LEN) {
 		log_err("vmcore %s: name '%s' is longer than %d bytes", path,
 			name, VMCORE_NAME_LEN - 1);
@@ -148,7 +141,46 @@ int vmcore_create(struct vmcore *vc, const char *path, uint32_t domid,
 			domid);
 		return -EINVAL;
 	}
+	return 0;
+}
 
+/* The header and domain note into the file fd at path, then open it. */
+static int finish(struct vmcore *vc, const char *path, int fd, uint32_t domid,
+		  const char *name, const uint8_t uuid[16], uint64_t nr_pages,
+		  uint32_t nr_vcpus)
+{
+	void *hdr;
+	int ret;
+
+	hdr = mmap(NULL, VMCORE_RAM_OFFSET, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	if (hdr == MAP_FAILED) {
+		ret = -errno;
+		log_err("vmcore %s: map header: %s", path, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	fill_header(hdr, nr_pages);
+	fill_domain((struct vmcore_domain *)((uint8_t *)hdr + NOTE_DESC_OFFSET),
+		    domid, name, uuid, nr_pages, nr_vcpus);
+	munmap(hdr, VMCORE_RAM_OFFSET);
+	close(fd);
+	return vmcore_open(vc, path, true);
+}
+
+int vmcore_create(struct vmcore *vc, const char *path, uint32_t domid,
+		  const char *name, const uint8_t uuid[16], uint64_t nr_pages,
+		  uint32_t nr_vcpus)
+{
+	off_t size;
+	int fd, ret;
+
+	vmcore_reset(vc);
+	if (!name)
+		name = "";
+	ret = check_args(path, name, nr_pages, nr_vcpus, domid);
+	if (ret)
+		return ret;
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
@@ -161,29 +193,58 @@ int vmcore_create(struct vmcore *vc, const char *path, uint32_t domid,
 		ret = -errno;
 		log_err("vmcore %s: resize to %lld bytes: %s", path,
 			(long long)size, strerror(errno));
-		goto err_unlink;
+		close(fd);
+		unlink(path);
+		return ret;
 	}
-	hdr = mmap(NULL, VMCORE_RAM_OFFSET, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (hdr == MAP_FAILED) {
-		ret = -errno;
-		log_err("vmcore %s: map header: %s", path, strerror(errno));
-		goto err_unlink;
-	}
-	fill_header(hdr, nr_pages);
-	fill_domain((struct vmcore_domain *)((uint8_t *)hdr + NOTE_DESC_OFFSET),
-		    domid, name, uuid, nr_pages, nr_vcpus);
-	munmap(hdr, VMCORE_RAM_OFFSET);
-	close(fd);
-
-	ret = vmcore_open(vc, path, true);
+	ret = finish(vc, path, fd, domid, name, uuid, nr_pages, nr_vcpus);
 	if (ret)
 		unlink(path);
 	return ret;
+}
 
-err_unlink:
+int vmcore_adopt(struct vmcore *vc, const char *path, const char *from,
+		 uint32_t domid, const char *name, const uint8_t uuid[16],
+		 uint64_t nr_pages, uint32_t nr_vcpus)
+{
+	struct stat st;
+	int fd, ret;
+
+	vmcore_reset(vc);
+	if (!name)
+		name = "";
+	ret = check_args(path, name, nr_pages, nr_vcpus, domid);
+	if (ret)
+		return ret;
+	/* never over another file; -EXDEV: the caller copies instead */
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, path, RENAME_NOREPLACE)) {
+		ret = -errno;
+		if (ret != -EXDEV)
+			log_err("vmcore %s: cannot take %s: %s", path, from,
+				strerror(errno));
+		return ret;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		ret = -errno;
+		log_err("vmcore %s: open: %s", path, strerror(errno));
+		goto err;
+	}
+	if ((uint64_t)st.st_size <
+	    VMCORE_RAM_OFFSET + nr_pages * VMCORE_PAGE_SIZE) {
+		log_err("vmcore %s: %s is too short for %" PRIu64 " pages",
+			path, from, nr_pages);
+		ret = -EINVAL;
+		goto err;
+	}
+	ret = finish(vc, path, fd, domid, name, uuid, nr_pages, nr_vcpus);
+	fd = -1;
+	if (!ret)
+		return 0;
+err:
+	if (fd >= 0)
+		close(fd);
 	unlink(path);
-	close(fd);
 	return ret;
 }
 

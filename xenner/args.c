@@ -48,6 +48,9 @@ static void usage(FILE *out)
 		"                    terminal, Ctrl-] stops the guest) or xenconsoled\n"
 		"  -keep-vmcore PATH keep the guest's memory there at exit\n"
 		"  -restore FILE     build the domain from a save image\n"
+		"  -take-image       with -restore: FILE itself becomes the\n"
+		"                    domain's memory, no copy (FILE is gone;\n"
+		"                    a migration receiver's own image)\n"
 		"                    (xenner-xm save), not from a kernel\n"
 		"  -stats            print emu's counters at exit\n"
 		"  -paused           build the domain but do not run it until\n"
@@ -168,6 +171,8 @@ int xenner_parse_args(struct xenner_config *c, int argc, char **argv)
 			c->stats = true;
 		else if (!strcmp(a, "-paused"))
 			c->paused = true;
+		else if (!strcmp(a, "-take-image"))
+			c->take_image = true;
 		else if (!strcmp(a, "-unpause-within"))
 			rc = parse_num(a, need_arg(argc, argv, &i), 1, 86400,
 				       &c->unpause_within);

@@ -68,7 +68,8 @@ static void restore_args(struct xenner *x, int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(a, "-stats") || !strcmp(a, "-paused") ||
-		    !strcmp(a, "-help") || !strcmp(a, "-h"))
+		    !strcmp(a, "-take-image") || !strcmp(a, "-help") ||
+		    !strcmp(a, "-h"))
 			continue;
 		for (unsigned k = 0; with_value[k]; k++)
 			if (!strcmp(a, with_value[k])) {
@@ -131,8 +132,10 @@ static int setup_memory(struct xenner *x)
 	rc = vmcore_path(path, sizeof(path), x->domid);
 	if (rc)
 		return rc;
-	rc = vmcore_create(&x->vmcore, path, x->domid, x->cfg.name, NULL,
-			   x->total_pages, x->cfg.nr_vcpus);
+	rc = x->cfg.restore
+		     ? restore_vmcore(x, path)
+		     : vmcore_create(&x->vmcore, path, x->domid, x->cfg.name,
+				     NULL, x->total_pages, x->cfg.nr_vcpus);
 	if (rc)
 		return rc;
 	rc = vmcore_map_ram(&x->vmcore);
@@ -312,6 +315,11 @@ int main(int argc, char **argv)
 		rc = xenner_parse_args(&x->cfg, argc, argv);
 		if (rc)
 			return rc > 0 ? 0 : XENNER_EXIT_ERROR;
+		if (x->cfg.take_image) {
+			fprintf(stderr, "xenner: -take-image goes with "
+					"-restore\n");
+			return XENNER_EXIT_ERROR;
+		}
 		x->cfg.argc = argc - 1;
 		x->cfg.argv = argv + 1;
 	}

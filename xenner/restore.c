@@ -40,6 +40,7 @@ struct restore_image {
 	 * guest that was 1.1 s of a migration's downtime.
 	 */
 	uint64_t *data;
+	bool taken; /* the file is the new vmcore (-take-image) */
 	struct xenner_save s;
 	struct vmcore_domain dom;
 	uint64_t vcpu_off[EMU_MAX_VCPUS]; /* their notes' descriptors */
@@ -332,6 +333,27 @@ static void copy_data(struct restore_image *r, uint8_t *dst, uint64_t off,
 	}
 }
 
+int restore_vmcore(struct xenner *x, const char *path)
+{
+	struct restore_image *r = x->restore;
+	int rc;
+
+	if (x->cfg.take_image) {
+		rc = vmcore_adopt(&x->vmcore, path, r->path, x->domid,
+				  x->cfg.name, NULL, x->total_pages,
+				  x->cfg.nr_vcpus);
+		if (rc != -EXDEV) {
+			r->taken = !rc;
+			return rc;
+		}
+		log_info("restore %s: on another file system than %s: "
+			 "copying it",
+			 r->path, path);
+	}
+	return vmcore_create(&x->vmcore, path, x->domid, x->cfg.name, NULL,
+			     x->total_pages, x->cfg.nr_vcpus);
+}
+
 /* start_info for the new domain: its ports, Xen's frames (identity p2m) */
 static int rewrite_start_info(struct xenner *x)
 {
@@ -393,7 +415,8 @@ int restore_build(struct xenner *x)
 			r->path);
 		return -EINVAL;
 	}
-	copy_data(r, x->ram, VMCORE_RAM_OFFSET, x->total_pages * PAGE);
+	if (!r->taken)
+		copy_data(r, x->ram, VMCORE_RAM_OFFSET, x->total_pages * PAGE);
 	copy_data(r, x->emu, VMCORE_RAM_OFFSET + x->total_pages * PAGE,
 		  x->emu_size);
 	memcpy(&x->emu_hdr, x->emu + EMU_OFF_IMAGE, sizeof(x->emu_hdr));
@@ -470,6 +493,11 @@ void restore_close(struct xenner *x)
 		return;
 	if (r->map)
 		munmap(r->map, r->size);
+	/* the emu segment and state notes after the RAM go */
+	if (r->taken && ftruncate(x->vmcore.fd,
+				  VMCORE_RAM_OFFSET + r->s.total_pages * PAGE))
+		log_warn("restore: cannot trim %s: %s", x->vmcore.path,
+			 strerror(errno));
 	free(r->data);
 	free(r);
 	x->restore = NULL;

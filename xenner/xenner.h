@@ -95,6 +95,7 @@ struct xenner_config {
 	int argc;
 	char **argv;
 	const char *restore;
+	bool take_image; /* -take-image: FILE becomes the domain's memory */
 };
 
 /* bootloader.c: what the bootloader found; its directory until built */
@@ -318,6 +319,9 @@ void save_cancel(struct xenner *x);  /* the domain ends first */
 /* restore.c: -restore FILE.  restore_open checks the whole image and
  * gives its saved options; restore_build replaces build(). */
 int restore_open(struct xenner *x, const char *path, int *argc, char ***argv);
+/* The new domain's vmcore at path: the image's own file (-take-image, on
+ * the same file system) or a new one its memory is copied into. */
+int restore_vmcore(struct xenner *x, const char *path);
 int restore_build(struct xenner *x);
 int restore_after_introduce(struct xenner *x);
 void restore_close(struct xenner *x);

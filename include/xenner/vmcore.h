@@ -101,6 +101,17 @@ int vmcore_create(struct vmcore *vc, const char *path, uint32_t domid,
 		  uint32_t nr_vcpus);
 
 /*
+ * vmcore_create, but the file `from` becomes the vmcore: a file with the
+ * RAM at VMCORE_RAM_OFFSET already (a save image), renamed to path (never
+ * over an existing file) and given the vmcore's header.  What it holds
+ * past the RAM stays until the caller truncates it.  -EXDEV (not logged)
+ * when from is on another file system; any other failure removes it.
+ */
+int vmcore_adopt(struct vmcore *vc, const char *path, const char *from,
+		 uint32_t domid, const char *name, const uint8_t uuid[16],
+		 uint64_t nr_pages, uint32_t nr_vcpus);
+
+/*
  * Opens and validates an existing vmcore.  A file that is not one of ours,
  * is truncated or has an inconsistent header fails with -EINVAL (or the
  * open errno) and a log line naming the problem.

@@ -9,7 +9,9 @@
 # too; xenner-xm restore brings it back in the background; a guest that
 # does not suspend in time keeps running and leaves no file; corrupt,
 # truncated and foreign files are refused with one line and leave nothing;
-# a domain restored -paused that nobody unpauses ends after -unpause-within.
+# a domain restored -paused that nobody unpauses ends after -unpause-within;
+# -take-image makes the image's own file the new vmcore (copied when it is
+# on another file system).
 . "$(dirname "$0")/lib.sh"
 [ -w /dev/kvm ] || skip "no writable /dev/kvm"
 XENNER="$BUILD/xenner/xenner"
@@ -131,3 +133,36 @@ grep -q "was not unpaused within 2 s: destroying it" "$R/p.out" ||
 grep -q "resumed in a new domain" "$R/p.out" && fail "the paused guest ran"
 nothing_left "-unpause-within"
 ok "-paused -unpause-within 2: $(grep -m1 'not unpaused' "$R/p.out" | sed 's/^xenner: [a-z]*: //')"
+
+# 8. -take-image (a migration receiver's restore): the image file itself
+# becomes the new domain's vmcore, no copy; elsewhere than the run
+# directory's file system it is copied as without the option
+cp --sparse=always "$R/img.copy" "$R/take"
+ino=$(stat -c %i "$R/take")
+timeout -k 5 "$(scaled 60)" "$XENNER" -restore "$R/take" -take-image \
+	>"$R/t.out" 2>&1 &
+T=$!
+on_exit "kill $T"
+wait_until "ls '$R'/vmcore.* >/dev/null 2>&1 || ! kill -0 $T" 100
+taken=$(stat -c %i "$R"/vmcore.* 2>/dev/null)
+wait $T || { cat "$R/t.out"; fail "-take-image: restore exit $?"; }
+[ "$taken" = "$ino" ] || fail "-take-image: the vmcore is not the image's file (inode $taken, image $ino)"
+[ -e "$R/take" ] && fail "-take-image: the image is still there"
+grep -q "resumed in a new domain" "$R/t.out" || { cat "$R/t.out"; fail "-take-image: not resumed"; }
+grep -Eq "^RESULT: [1-9][0-9]* passed, 0 failed" "$R/t.out" || { cat "$R/t.out"; fail "-take-image: the guest failed"; }
+nothing_left "-take-image"
+msg="-take-image: the image's file was the new vmcore; the guest resumed"
+other=$(mktemp -d /var/tmp/xenner-take.XXXXXX)
+on_exit "rm -rf $other"
+if [ "$(stat -f -c %T "$other")" != "$(stat -f -c %T "$R")" ]; then
+	cp --sparse=always "$R/img.copy" "$other/img"
+	timeout -k 5 "$(scaled 60)" "$XENNER" -restore "$other/img" -take-image \
+		>"$R/u.out" 2>&1 || { cat "$R/u.out"; fail "-take-image across file systems"; }
+	grep -q "on another file system.*copying it" "$R/u.out" || { cat "$R/u.out"; fail "-take-image: no copy message"; }
+	grep -q "resumed in a new domain" "$R/u.out" || fail "-take-image across file systems: not resumed"
+	[ -e "$other/img" ] || fail "-take-image: a copied image went"
+	msg="$msg; from another file system it was copied"
+fi
+"$XENNER" -kernel "$HK" -take-image >"$R/v.out" 2>&1 && fail "-take-image without -restore accepted"
+grep -q "goes with -restore" "$R/v.out" || { cat "$R/v.out"; fail "-take-image alone: no message"; }
+ok "$msg"

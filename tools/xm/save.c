@@ -75,8 +75,9 @@ usage:
 }
 
 /*
- * Starts `xenner -restore PATH` in the background (log in xm/NAME.log),
- * paused if asked; returns the new domain's id once it is introduced, or
+ * Starts `xenner -restore PATH` in the background (log in xm/NAME.log);
+ * paused: a migration receiver's, whose image file xenner takes as the
+ * domain's memory.  Returns the new domain's id once it is introduced, or
  * -1 with a message.  *pid is xenner's.
  */
 int xm_restore_start(const char *path, const char *name, bool paused,
@@ -101,15 +102,18 @@ int xm_restore_start(const char *path, const char *name, bool paused,
 	}
 	*pid = fork();
 	if (*pid == 0) {
-		char *args[] = {(char *)xenner, "-restore",    (char *)path,
-				"-console",	"xenconsoled", NULL,
-				NULL,		NULL,	       NULL};
+		char *args[] = {
+			(char *)xenner, "-restore", (char *)path, "-console",
+			"xenconsoled",	NULL,	    NULL,	  NULL,
+			NULL,		NULL};
 
 		if (paused) {
 			/* a receiver that dies before go leaves nothing */
 			args[5] = "-paused";
 			args[6] = "-unpause-within";
 			args[7] = "120";
+			/* the receiver's own copy: no second copy of it */
+			args[8] = "-take-image";
 		}
 		setsid();
 		dup2(fd, STDOUT_FILENO);
