@@ -112,10 +112,32 @@ CFG
 on_exit "'$XM' destroy hk3 2>/dev/null"
 wait_until "grep -q 'hk-suspend: counting' '$A/xm/hk3.log'" 100 || { cat "$A/xm/hk3.log"; fail "hk3 did not start"; }
 cp "$A/xm/hk3.log" "$A/hk3.before"
-out=$("$XM" migrate -l -s '' hk3 "$RECEIVE" 2>&1) || { echo "$out"; fail "migrate hk3"; }
+# (its stream recorded for 7.)
+out=$("$XM" migrate -l -s '' hk3 "tee '$A/stream' | $RECEIVE" 2>&1) || { echo "$out"; fail "migrate hk3"; }
 wait_until "grep -q 'migrated away' '$A/xm/hk3.log'" 100 || { cat "$A/xm/hk3.log"; fail "the monitor did not see hk3 migrate"; }
 sleep 1
 "$XM" list hk3 >/dev/null 2>&1 && { cat "$A/xm/hk3.log"; fail "the monitor restarted hk3 at the source"; }
 wait_until "grep -q '^RESULT' '$C/xm/hk3.log' 2>/dev/null" 300 || fail "no RESULT from hk3 at the receiver"
 grep -Eq "^RESULT: [1-9][0-9]* passed, 0 failed" "$C/xm/hk3.log" || { cat "$C/xm/hk3.log"; fail "hk3 failed at the receiver"; }
 ok "xm create'd domain: $(grep -m1 'migrated away' "$A/xm/hk3.log" | sed 's/^.*domain/domain/'); not restarted"
+
+# 7. the receiver SIGKILLed mid-stream (no clean-up of its own): its half
+# image was never named, so its run directory keeps nothing
+[ -s "$A/stream" ] || fail "no recorded stream"
+head -c 1000000 "$A/stream" >"$A/part"
+mkfifo "$A/feed"
+exec 8<>"$A/feed" # held open: the stream does not end, it stops
+$RECEIVE <"$A/feed" >/dev/null 2>&1 &
+r=$!
+on_exit "kill -9 $r"
+cat "$A/part" >&8 &
+w=$!
+on_exit "kill $w"
+wait_until "ls -l /proc/$r/fd 2>/dev/null | grep -q '/xm/.*(deleted)'" 100 ||
+	{ ls -l /proc/$r/fd; fail "the receiver holds no unnamed image"; }
+kill -9 $r
+wait $r 2>/dev/null
+kill $w 2>/dev/null
+exec 8>&-
+ls "$C"/xm/migrate-* >/dev/null 2>&1 && fail "a killed receiver left $(ls "$C"/xm/migrate-*)"
+ok "a receiver killed mid-stream left no image"

@@ -109,6 +109,7 @@ usage:
 struct receiver {
 	char path[PATH_MAX]; /* the image file */
 	int fd;
+	bool unnamed; /* O_TMPFILE: path is its name once it is whole */
 	pid_t xenner; /* the paused restore, 0 before */
 	int domid;
 	struct mig_hello hello;
@@ -172,6 +173,22 @@ static int give_up(struct receiver *r, const char *why)
 		unlink(r->path);
 	free(r->buf);
 	return XM_EXIT_FAIL;
+}
+
+/* The whole image gets its name, for xenner -restore. */
+static int name_image(struct receiver *r)
+{
+	char fdpath[64];
+
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", r->fd);
+	if (linkat(AT_FDCWD, fdpath, AT_FDCWD, r->path, AT_SYMLINK_FOLLOW)) {
+		xm_err("migrate-receive: cannot name the image %s: %s", r->path,
+		       strerror(errno));
+		r->path[0] = '\0';
+		return -1;
+	}
+	r->unnamed = false;
+	return 0;
 }
 
 static bool hello_ok(const struct mig_hello *h)
@@ -267,7 +284,16 @@ int cmd_migrate_receive(int argc, char **argv)
 		r.path[0] = '\0';
 		return give_up(&r, "run directory path too long");
 	}
-	r.fd = open(r.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/*
+	 * Unnamed until it is whole: a receiver killed mid-stream (SIGKILL:
+	 * no give_up) leaves no half image behind in the run directory.
+	 */
+	r.fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (r.fd >= 0)
+		r.unnamed = true;
+	else
+		r.fd = open(r.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+			    0600);
 	if (r.fd < 0) {
 		snprintf(msg, sizeof(msg), "cannot create %s: %s", r.path,
 			 strerror(errno));
@@ -277,7 +303,13 @@ int cmd_migrate_receive(int argc, char **argv)
 	}
 	if (receive_image(&r, &why)) {
 		answer("error: the receiver got a broken stream\n");
+		if (r.unnamed)
+			r.path[0] = '\0';
 		return give_up(&r, why);
+	}
+	if (r.unnamed && name_image(&r)) {
+		answer("error: the receiver cannot store the image\n");
+		return give_up(&r, "cannot name the image");
 	}
 	r.domid = xm_restore_start(r.path, r.hello.name, true, &r.xenner);
 	if (r.domid < 0) {
