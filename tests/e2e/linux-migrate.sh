@@ -6,9 +6,10 @@
 # (docs/migration.md).  The guest appends a counter to a file it holds
 # open on ext2 on xvda, syncing each line, while the first "host" pings
 # it and sends the same count over a TCP connection to it; xenner-xm
-# migrate -l moves it mid-count: the source xenner exits 7, the guest
-# counts on at the receiver (its console now in the receiver's xenconsoled
-# log), the file holds every number once in order, so does the TCP
+# migrate -l moves it mid-count (after a first try whose receiver is
+# killed mid-stream, which the guest must not notice): the source xenner
+# exits 7, the guest counts on at the receiver (its console now in the
+# receiver's xenconsoled log), the file holds every number once in order, so does the TCP
 # stream, the source keeps nothing, and the ping lost only one gap of
 # packets around the move and is answered again after it (the guest's
 # netfront announces its move with a gratuitous ARP).
@@ -80,8 +81,36 @@ ip netns exec "$NA" $PING -i 0.2 -w $((N * 3 + 60)) 10.79.0.2 >"$A/ping.out" 2>&
 ping=$!
 on_exit "kill $ping"
 sleep 2
-out=$(XENNER_RUNDIR=$A "$XM" migrate -l -s '' lmig \
-	"ip netns exec $NC env XENNER_RUNDIR=$C XENSTORED_PATH=$C/xenstored/socket XENNER=$XENNER $XM migrate-receive" 2>&1) ||
+RECEIVE="ip netns exec $NC env XENNER_RUNDIR=$C XENSTORED_PATH=$C/xenstored/socket XENNER=$XENNER $XM migrate-receive"
+
+# First the receiver is SIGKILLed once it holds 8 MB of the stream: the
+# migration fails, the guest counts on at the source, the receiver's side
+# keeps nothing.
+cat >"$A/kill-receiver" <<'SH'
+#!/bin/bash
+"$@" &
+r=$!
+while kill -0 $r 2>/dev/null; do
+	for f in /proc/$r/fd/*; do
+		case "$(readlink "$f")" in *"(deleted)") ;; *) continue ;; esac
+		[ "$(stat -L -c %s "$f" 2>/dev/null || echo 0)" -gt 8000000 ] &&
+			{ kill -9 $r; break 2; }
+	done
+	sleep 0.02
+done
+wait $r
+SH
+chmod +x "$A/kill-receiver"
+XENNER_RUNDIR=$A "$XM" migrate -l -s '' lmig "$A/kill-receiver $RECEIVE" >"$A/m1.out" 2>&1 &&
+	{ cat "$A/m1.out"; fail "a migration whose receiver was killed succeeded"; }
+kill -0 $pid 2>/dev/null || { tail -n 30 "$A/a.out"; fail "the source xenner ended with the killed receiver"; }
+c=$(sed -n 's/^XT-COUNT \([0-9]*\).*/\1/p' "$A/a.out" | tail -n 1)
+wait_guest $pid "$A/a.out" "XT-COUNT $((c + 2))"
+XENNER_RUNDIR=$C "$XM" list lmig >/dev/null 2>&1 && fail "lmig at the receiver after its receiver was killed"
+ls "$C"/xm/migrate-* >/dev/null 2>&1 && fail "the killed receiver left $(ls "$C"/xm/migrate-*)"
+ok "receiver killed mid-stream: $(tail -n 1 "$A/m1.out"); the guest counts on at the source (count $((c + 2)))"
+
+out=$(XENNER_RUNDIR=$A "$XM" migrate -l -s '' lmig "$RECEIVE" 2>&1) ||
 	{ echo "$out"; tail -n 30 "$A/a.out"; cat "$C"/xm/lmig.log; fail "xenner-xm migrate"; }
 wait $pid
 rc=$?
