@@ -213,11 +213,17 @@ static int build_state(struct xenner *x, uint8_t **out, size_t *len)
 		o += strlen(x->cfg.argv[i]) + 1;
 	}
 	rc = save_xenstore_collect(x, &xs, &xs_len);
-	if (rc)
-		goto out;
 	size = x->cfg.nr_vcpus * (note_size("XENNER", sizeof(*sv)) +
 				  note_size("CORE", sizeof(pr))) +
 	       note_size("XENNER", cfg_len) + note_size("XENNER", xs_len);
+	if (rc == -EFBIG || (!rc && size > SAVE_MAX_STATE)) {
+		log_err("domain %u: its xenstore nodes are more than a save "
+			"image holds (%llu MiB of state at most)",
+			x->domid, SAVE_MAX_STATE >> 20);
+		rc = -EFBIG;
+	}
+	if (rc)
+		goto out;
 	rc = -ENOMEM;
 	buf = calloc(1, size);
 	if (!buf)

@@ -28,6 +28,9 @@ struct buf {
 
 static int put(struct buf *b, const char *s, size_t n)
 {
+	/* a restore refuses more: better no image than one it cannot use */
+	if (b->len + n + 1 > SAVE_MAX_STATE)
+		return -EFBIG;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = (b->cap + n + 1) * 2;
 		char *p = realloc(b->p, cap);
