@@ -115,18 +115,22 @@ MANDIR := $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 XEN_BINDIR ?= /usr/lib/xen-4.17/bin
 INSTALL_RUNDIR ?= /run/xenner
+LOGDIR ?= /var/log/xenner
+LOGROTATEDIR ?= /etc/logrotate.d
 INSTALL_BINS := xenner/xenner tools/xm/xenner-xm tools/xenner-vmcore \
 	tools/xenner-stats
 INSTALL_SBINS := evtchnd/evtchnd blkbackd/blkbackd netbackd/netbackd
 INSTALL_UNITS := $(wildcard systemd/*.service systemd/*.target)
 SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
 	-e 's|@LIBDIR@|$(XLIBDIR)|g' -e 's|@XEN_BINDIR@|$(XEN_BINDIR)|g' \
-	-e 's|@RUNDIR@|$(INSTALL_RUNDIR)|g'
+	-e 's|@RUNDIR@|$(INSTALL_RUNDIR)|g' -e 's|@LOGDIR@|$(LOGDIR)|g' \
+	-e 's|@LOGROTATEDIR@|$(LOGROTATEDIR)|g'
 
 install: build-all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(XLIBDIR) \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(LOGROTATEDIR)
 	for f in $(INSTALL_BINS); do \
 		install -m 755 $(BUILD)/$$f $(DESTDIR)$(BINDIR)/ || exit 1; done
 	for f in $(INSTALL_SBINS); do [ ! -e $(BUILD)/$$f ] || \
@@ -139,6 +143,7 @@ install: build-all
 	cp -P $(BUILD)/lib/*.so* $(DESTDIR)$(XLIBDIR)/
 	for f in $(INSTALL_UNITS); do \
 		$(SUBST) $$f >$(DESTDIR)$(UNITDIR)/$${f#systemd/} || exit 1; done
+	$(SUBST) systemd/xenner.logrotate >$(DESTDIR)$(LOGROTATEDIR)/xenner
 	for f in man/*.[158]; do \
 		install -m 644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/ || exit 1; done
 
@@ -148,6 +153,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(INSTALL_SBINS)))
 	rm -rf $(DESTDIR)$(XLIBDIR)
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(INSTALL_UNITS)))
+	rm -f $(DESTDIR)$(LOGROTATEDIR)/xenner
 	for f in man/*.[158]; do \
 		rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f#man/}; done
 

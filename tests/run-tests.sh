@@ -94,9 +94,13 @@ watchdog() { # limit, log
 	dog=$!
 }
 watchdog_stop() {
+	local kids
 	[ -n "$dog" ] || return 0
-	pkill -P "$dog" 2>/dev/null
+	# the watchdog first: with its sleep gone it would report a test
+	# that already ended as still running
+	kids=$(pgrep -P "$dog")
 	kill "$dog" 2>/dev/null
+	[ -z "$kids" ] || kill $kids 2>/dev/null
 	wait "$dog" 2>/dev/null
 	dog=""
 }

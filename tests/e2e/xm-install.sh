@@ -1,6 +1,7 @@
 #!/bin/bash
 # make install into a temporary DESTDIR: the file list (binaries, xm
-# link, shim libraries in their own directory, units, man pages), units
+# link, shim libraries in their own directory, units, man pages, the
+# console logs' logrotate file), units
 # with no placeholder left and `systemd-analyze verify` clean, the
 # installed xenner-dom0 pointing at the installed layout; make uninstall
 # leaves nothing.
@@ -27,10 +28,18 @@ for f in bin/xenner bin/xenner-xm bin/xm bin/xenner-dom0 bin/xenner-cleanup \
 	share/man/man5/xenner.cfg.5 share/man/man8/xenner-cleanup.8; do
 	grep -qx "$P/$f" "$tmp/list" || fail "not installed: $f"
 done
-grep -v "^$P/\(bin\|sbin\|lib/xenner\|lib/systemd/system\|share/man/man[158]\)/" "$tmp/list" &&
-	fail "files outside the layout"
+grep -qx ./etc/logrotate.d/xenner "$tmp/list" || fail "not installed: /etc/logrotate.d/xenner"
+grep -v "^$P/\(bin\|sbin\|lib/xenner\|lib/systemd/system\|share/man/man[158]\)/" "$tmp/list" |
+	grep -vx ./etc/logrotate.d/xenner && fail "files outside the layout"
+grep -q "^/var/log/xenner/console/\*.log {" "$tmp/d/etc/logrotate.d/xenner" ||
+	fail "logrotate: not the console logs"
+grep -q -- "--log-dir=/var/log/xenner/console" \
+	"$tmp/d/usr/local/lib/systemd/system/xenner-xenconsoled.service" || fail "console logs not in /var/log/xenner"
+if command -v logrotate >/dev/null; then
+	logrotate -d "$tmp/d/etc/logrotate.d/xenner" >"$tmp/lr" 2>&1 || { cat "$tmp/lr"; fail "logrotate -d"; }
+fi
 [ "$(readlink "$tmp/d/usr/local/bin/xm")" = xenner-xm ] || fail "xm link"
-grep -rl "@[A-Z_]*@" "$tmp/d/usr/local/lib/systemd/system" && fail "placeholder left in a unit"
+grep -rl "@[A-Z_]*@" "$tmp/d/usr/local/lib/systemd/system" "$tmp/d/etc" && fail "placeholder left in a unit"
 grep -q "/usr/local/lib/xenner" "$tmp/d/usr/local/bin/xenner-dom0" || fail "xenner-dom0 libdir"
 grep -q "LD_PRELOAD=/usr/local/lib/xenner/libxenner-preload.so" \
 	"$tmp/d/usr/local/lib/systemd/system/xenner-xenstored.service" || fail "shim in unit"
