@@ -169,7 +169,14 @@ static int op_unmask(struct op_ctx *x)
 
 static int op_status(struct op_ctx *x)
 {
-	return ports_status(&x->target->ports, x->req->port, &x->rep->status);
+	const struct port *p = ports_get(&x->target->ports, x->req->port);
+	int ret;
+
+	ret = ports_status(&x->target->ports, x->req->port, &x->rep->status);
+	/* what a handle taken over across exec binds (xenevtchn_fdopen) */
+	x->rep->status.mine =
+		!ret && p && p->state != PORT_FREE && p->owner == x->c;
+	return ret;
 }
 
 static int op_reset(struct op_ctx *x)

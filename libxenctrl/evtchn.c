@@ -5,11 +5,15 @@
  * a handle belong to it, are closed with it, and notify/unbind of a port
  * the handle did not bind fail with ENOTCONN.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <xenevtchn.h>
 
@@ -79,17 +83,93 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger,
 	return h;
 }
 
+/* Is fd a connection to evtchnd's socket (the request side of a handle)? */
+static bool evtchnd_conn(int fd, const char *path)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISSOCK(st.st_mode) &&
+	       !getpeername(fd, (struct sockaddr *)&sa, &len) &&
+	       sa.sun_family == AF_UNIX && len > sizeof(sa.sun_family) &&
+	       !strncmp(sa.sun_path, path, sizeof(sa.sun_path));
+}
+
 /*
- * An fd of /dev/xen/evtchn handed over by a privileged parent means
- * nothing here: our handle is a socket pair, not a device.
+ * The handle's request socket, among the fds this process inherited:
+ * the one connection to evtchnd without FD_CLOEXEC (those this image
+ * opened have it; one that survived exec cannot).  xenstored's live
+ * update hands over only xenevtchn_fd(), which is our event socket.
+ */
+static int find_sock(int event_fd)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int found = -1, n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (rundir_file(path, sizeof(path), EVTCHND_SOCK_NAME))
+		return -ENAMETOOLONG;
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] == '.' || fd == event_fd || fd == dirfd(d) ||
+		    (fcntl(fd, F_GETFD) & FD_CLOEXEC) ||
+		    !evtchnd_conn(fd, path))
+			continue;
+		found = fd;
+		n++;
+	}
+	closedir(d);
+	return n == 1 ? found : n ? -EEXIST : -ENOENT;
+}
+
+/*
+ * A handle a process had before exec() (xenstored's live update: it
+ * opened it with XENEVTCHN_NO_CLOEXEC and passes xenevtchn_fd() to its
+ * new image).  Both sockets survived; the ports it bound are still its
+ * own in evtchnd, which says which they are.
  */
 xenevtchn_handle *xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
 				   unsigned open_flags)
 {
+	xenevtchn_handle *h = calloc(1, sizeof(*h));
+	struct evtchnd_status st;
+	int sock, n = 0;
+
 	(void)logger;
-	(void)fd;
-	(void)open_flags;
-	return SHIM_UNSUPPORTED_NULL(EOPNOTSUPP);
+	if (!h)
+		return NULL;
+	sock = find_sock(fd);
+	if (sock < 0) {
+		log_err("xenevtchn_fdopen(%d): %s", fd,
+			sock == -EEXIST ? "more than one inherited evtchnd "
+					  "connection: which is ours?"
+					: "no inherited evtchnd connection");
+		free(h);
+		errno = EBADF;
+		return NULL;
+	}
+	pthread_mutex_init(&h->lock, NULL);
+	h->restrict_domid = NO_RESTRICT;
+	h->c = (struct evtchn_client){.sock = sock, .event_fd = fd};
+	for (uint32_t port = 1; port < EVTCHND_MAX_PORTS; port++) {
+		if (evtchn_client_status(&h->c, 0, port, &st) < 0 || !st.mine)
+			continue;
+		port_set(h, port, true);
+		n++;
+	}
+	if (!(open_flags & XENEVTCHN_NO_CLOEXEC)) {
+		fcntl(sock, F_SETFD, FD_CLOEXEC);
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	log_info("xenevtchn_fdopen: took over the handle of fd %d (%d ports)",
+		 fd, n);
+	return h;
 }
 
 int xenevtchn_close(xenevtchn_handle *h)

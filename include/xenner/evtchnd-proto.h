@@ -85,7 +85,7 @@ struct evtchnd_status {
 	uint32_t remote_dom; /* unbound, interdomain */
 	uint32_t remote_port; /* interdomain */
 	uint32_t virq;	      /* virq */
-	uint32_t pad;
+	uint32_t mine; /* 1: bound through the asking connection */
 };
 
 struct evtchnd_req {
