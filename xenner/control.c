@@ -3,12 +3,12 @@
  * The domain's control socket, $XENNER_RUNDIR/control.<domid>: how the
  * toolstack (xenner-xm) pauses, resumes, saves and migrates a domain.
  * One request per connection, in one SOCK_SEQPACKET message ("pause",
- * "unpause", "ping", "save TIMEOUT 0|1 PATH", "migrate 0|1 TIMEOUT" with
- * the stream's descriptor as SCM_RIGHTS), answered with "ok" or "error:
- * why"; a save or migration answers at its end (save.c keeps the
- * connection until then).  The listener
- * also tells tools that this xenner is alive: a socket nobody listens on
- * was left by a xenner that died, and SO_PEERCRED gives our pid.
+ * "unpause", "ping", "save TIMEOUT 0|1 PATH", "migrate 0|1 TIMEOUT
+ * [MIB/S]" with the stream's descriptor as SCM_RIGHTS), answered with
+ * "ok" or "error: why"; a save or migration answers at its end (save.c
+ * keeps the connection until then).  The listener also tells tools that
+ * this xenner is alive: a socket nobody listens on was left by a xenner
+ * that died, and SO_PEERCRED gives our pid.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -46,6 +46,7 @@
 struct migration {
 	int fd; /* records out, the receiver's lines in */
 	bool live;
+	double max_bps; /* pre-copy's bound in bytes/s; 0: none */
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool thread_done; /* pre-copy over (see rc) */
@@ -108,6 +109,25 @@ static const uint8_t *page_at(struct xenner *x, uint64_t i)
 				  : x->emu + (i - x->total_pages) * PAGE;
 }
 
+/*
+ * Holds pre-copy to its bandwidth bound: what was sent so far may not
+ * have taken less than it allows.  The final pass is not held back: its
+ * time is the guest's downtime.
+ */
+static int pace(struct migration *m)
+{
+	double due = m->t_start + m->bytes / m->max_bps, left;
+
+	while (m->max_bps && (left = due - now()) > 0) {
+		if (atomic_load(&m->abort))
+			return -ECANCELED;
+		if (left > 0.1)
+			left = 0.1; /* an abort is seen soon */
+		nanosleep(&(struct timespec){.tv_nsec = left * 1e9}, NULL);
+	}
+	return 0;
+}
+
 static int flush_run(struct migration *m, uint64_t first, uint64_t *n,
 		     uint64_t *sent)
 {
@@ -116,6 +136,8 @@ static int flush_run(struct migration *m, uint64_t first, uint64_t *n,
 	if (*n)
 		rc = send_rec(m, MIG_DATA, VMCORE_RAM_OFFSET + first * PAGE,
 			      m->buf, *n * PAGE);
+	if (!rc && *n)
+		rc = pace(m);
 	*sent += *n;
 	*n = 0;
 	return rc;
@@ -256,10 +278,10 @@ const char *migrate_begin(struct xenner *x, int client, const char *args,
 			  int stream)
 {
 	struct migration *m;
-	unsigned live, timeout;
+	unsigned live, timeout, mibps = 0;
 	uint64_t zero_hash;
 	static uint8_t zero[PAGE];
-	int n = 0;
+	int n = 0, k = 0;
 
 	if (save_pending(x))
 		return "error: a save or migration of this domain is in "
@@ -267,9 +289,12 @@ const char *migrate_begin(struct xenner *x, int client, const char *args,
 	if (stream < 0)
 		return "error: migrate needs the stream's descriptor";
 	if (sscanf(args, "%u %u%n", &live, &timeout, &n) != 2 ||
-	    args[n] != '\0' || live > 1 || timeout == 0 ||
-	    timeout > SAVE_MAX_TIMEOUT)
-		return "error: usage: migrate 0|1 TIMEOUT (and the stream)";
+	    (args[n] &&
+	     (sscanf(args + n, " %u%n", &mibps, &k) != 1 || args[n + k])) ||
+	    live > 1 || timeout == 0 || timeout > SAVE_MAX_TIMEOUT ||
+	    mibps > 1000000)
+		return "error: usage: migrate 0|1 TIMEOUT [MIB/S] (and the "
+		       "stream)";
 	/* a receiver that stops reading fails the migration, not hangs it */
 	if (setsockopt(stream, SOL_SOCKET, SO_SNDTIMEO,
 		       &(struct timeval){.tv_sec = 60}, sizeof(struct timeval)))
@@ -279,6 +304,7 @@ const char *migrate_begin(struct xenner *x, int client, const char *args,
 		return "error: out of memory";
 	m->fd = stream;
 	m->live = live;
+	m->max_bps = mibps * 1048576.0;
 	m->nr_pages = x->total_pages + x->emu_size / PAGE;
 	m->sent = malloc(m->nr_pages * sizeof(*m->sent));
 	m->buf = malloc(RUN_PAGES * PAGE);

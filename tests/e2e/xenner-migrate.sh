@@ -4,8 +4,8 @@
 # hosts would have) with the hk-suspend helper kernel (docs/migration.md):
 # xenner-xm migrate -l and plain migrate move it (the source xenner exits
 # 7, the guest resumes on the receiver with its counter, memory, clock
-# and xenstore node, nothing is left on either side); a receiver that
-# dies in the stream, a restore that fails on the receiver (after the
+# and xenstore node, nothing is left on either side; -b bounds the copy
+# while it runs); a receiver that dies in the stream, a restore that fails on the receiver (after the
 # guest suspended: it resumes at the source) and a migrate client killed
 # in the pre-copy each leave the guest running at the source and nothing
 # at the receiver; a domain `xenner-xm create` started migrates and its
@@ -89,9 +89,15 @@ wait_until "grep -q 'hk-suspend: suspend cancelled: running on' '$A/hk1.out'" 50
 runs_at_source hk1 "restore failed"
 ok "restore fails at the receiver: the guest resumed at the source"
 
-# 4. after all that, a live migration moves it
-moved hk1 -l
-ok "live: $MOVED"
+# 4. after all that, a live migration moves it, at most 1 MiB/s while it
+# runs: the pages sent then cannot have taken less than that allows
+moved hk1 -l -b 1
+pre=$(echo "$MOVED" | sed -n 's/.*, \([0-9]*\) pages while running,.*/\1/p')
+took=$(echo "$MOVED" | sed -n 's/.*MiB, \([0-9.]*\) s in all.*/\1/p')
+[ -n "$pre" ] && [ -n "$took" ] || fail "-b: cannot read '$MOVED'"
+awk -v p="$pre" -v t="$took" 'BEGIN { exit !(t >= p * 4096 / 1048576 * 0.9) }' ||
+	fail "-b 1: $pre pages while running in $took s, faster than 1 MiB/s"
+ok "live, -b 1 (MiB/s): $MOVED"
 
 # 5. stop-and-copy
 boot hk2

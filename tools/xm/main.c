@@ -30,8 +30,8 @@ static const struct {
 	 "running)"},
 	{"restore", cmd_restore, "FILE               start a saved domain"},
 	{"migrate", cmd_migrate,
-	 "[-l] [-s SSH] [-t SECS] NAME|ID HOST  move it to HOST "
-	 "(-l: live)"},
+	 "[-l] [-b MIB/S] [-s SSH] [-t SECS] NAME|ID HOST  move it to HOST "
+	 "(-l: live; -b: bound while it runs)"},
 	{"migrate-receive", cmd_migrate_receive,
 	 "                the other end of migrate (stdin/stdout)"},
 	{"info", cmd_info, "                      host information"},

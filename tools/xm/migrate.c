@@ -32,7 +32,7 @@
 int cmd_migrate(int argc, char **argv)
 {
 	const char *ssh = "ssh";
-	unsigned timeout = MIGRATE_DEFAULT_TIMEOUT;
+	unsigned timeout = MIGRATE_DEFAULT_TIMEOUT, mibps = 0;
 	bool live = false;
 	char cmd[PATH_MAX * 2], req[64], reply[700];
 	struct xm_dom d;
@@ -40,9 +40,12 @@ int cmd_migrate(int argc, char **argv)
 	pid_t pid;
 
 	optind = 0;
-	while ((opt = getopt(argc + 1, argv - 1, "+ls:t:")) != -1) {
+	while ((opt = getopt(argc + 1, argv - 1, "+lb:s:t:")) != -1) {
 		if (opt == 'l')
 			live = true;
+		else if (opt == 'b' && atoi(optarg) > 0 &&
+			 atoi(optarg) <= 1000000)
+			mibps = atoi(optarg);
 		else if (opt == 's')
 			ssh = optarg;
 		else if (opt == 't' && atoi(optarg) > 0)
@@ -82,7 +85,7 @@ int cmd_migrate(int argc, char **argv)
 		xm_err("migrate: fork: %s", strerror(errno));
 		return XM_EXIT_FAIL;
 	}
-	snprintf(req, sizeof(req), "migrate %d %u", live, timeout);
+	snprintf(req, sizeof(req), "migrate %d %u %u", live, timeout, mibps);
 	/* pre-copy, the guest's time to suspend, the receiver's restore */
 	rc = xm_control_ask(d.info.domid, req, sv[0], NULL, reply,
 			    sizeof(reply), timeout + 3600);
@@ -99,7 +102,8 @@ int cmd_migrate(int argc, char **argv)
 	xm_wait_gone(d.info.domid, 30);
 	return XM_EXIT_OK;
 usage:
-	xm_err("usage: %s migrate [-l] [-s SSHCOMMAND] [-t SECS] NAME|ID HOST",
+	xm_err("usage: %s migrate [-l] [-b MIB/S] [-s SSHCOMMAND] [-t SECS] "
+	       "NAME|ID HOST",
 	       XM_PROG);
 	return XM_EXIT_USAGE;
 }
