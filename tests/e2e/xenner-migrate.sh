@@ -5,10 +5,10 @@
 # xenner-xm migrate -l and plain migrate move it (the source xenner exits
 # 7, the guest resumes on the receiver with its counter, memory, clock
 # and xenstore node, nothing is left on either side; -b bounds the copy
-# while it runs); a receiver that dies in the stream, a restore that fails on the receiver (after the
-# guest suspended: it resumes at the source) and a migrate client killed
-# in the pre-copy each leave the guest running at the source and nothing
-# at the receiver; a domain `xenner-xm create` started migrates and its
+# while it runs); a receiver that dies in the stream, a restore that
+# fails on the receiver (after the guest suspended: it resumes at the
+# source) and a migrate client killed in the pre-copy each leave the guest
+# running at the source and nothing at the receiver; a domain `xenner-xm create` started migrates and its
 # monitor does not restart it at the source.
 . "$(dirname "$0")/lib.sh"
 [ -w /dev/kvm ] || skip "no writable /dev/kvm"
