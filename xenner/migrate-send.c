@@ -116,9 +116,12 @@ static const uint8_t *page_at(struct xenner *x, uint64_t i)
  */
 static int pace(struct migration *m)
 {
-	double due = m->t_start + m->bytes / m->max_bps, left;
+	double due, left;
 
-	while (m->max_bps && (left = due - now()) > 0) {
+	if (!m->max_bps)
+		return 0;
+	due = m->t_start + m->bytes / m->max_bps;
+	while ((left = due - now()) > 0) {
 		if (atomic_load(&m->abort))
 			return -ECANCELED;
 		if (left > 0.1)
