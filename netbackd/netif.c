@@ -78,11 +78,20 @@ static int queue_connect(struct netdev *dev, struct netq *q, const char *dir)
 	q->rx_addr = q->tx_addr ? map_ring(q, dir, "rx-ring-ref") : NULL;
 	if (!q->rx_addr)
 		return -EINVAL;
-	/* The rings are live: the frontend initialised them. */
+	/*
+	 * A new ring starts at 0 (the frontend initialised it); a ring an
+	 * earlier netbackd served (killed, restarted) goes on from the last
+	 * answer the frontend saw.  Answers are published a whole packet at
+	 * a time, so that is a packet's first slot: a tx packet the dead
+	 * process took but never answered is sent again (a duplicate at
+	 * worst), an rx buffer it took is filled again.
+	 */
 	q->tx.sring = q->tx_addr;
 	q->rx.sring = q->rx_addr;
-	q->tx.req_cons = q->tx.rsp_prod_pvt = 0;
-	q->rx.req_cons = q->rx.rsp_prod_pvt = 0;
+	q->tx.req_cons = q->tx.rsp_prod_pvt =
+		__atomic_load_n(&q->tx.sring->rsp_prod, __ATOMIC_ACQUIRE);
+	q->rx.req_cons = q->rx.rsp_prod_pvt =
+		__atomic_load_n(&q->rx.sring->rsp_prod, __ATOMIC_ACQUIRE);
 	q->tx_buf = malloc(FRAME_BUF_SIZE);
 	q->rx_buf = malloc(FRAME_BUF_SIZE);
 	if (!q->tx_buf || !q->rx_buf)

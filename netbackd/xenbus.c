@@ -169,6 +169,7 @@ static void net_free(struct xenbus_device *xd)
 
 const struct xenbus_backend_ops netback_ops = {
 	.stale = "rings of an earlier netbackd",
+	.adopts_rings = true,
 	.alloc = net_alloc,
 	.probe = net_probe,
 	.connect = netif_connect,
