@@ -4,7 +4,10 @@
 # netbackd, in a network namespace of the test's own: the guest pings the
 # host side, sends $XT_NET_MB MB of random data over TCP to the host and
 # fetches as much back; each side checks the other's md5sum; then it
-# reboots and the new domain's vif works again.  make check
+# reboots and the new domain's vif works again, also after netbackd is
+# SIGKILLed and restarted under it (the new netbackd takes the rings over:
+# the host reaches the guest over TCP, the guest pings back, netfront
+# never reconnects).  make check
 # moves 8 MB each way; `make soak` the 100 MB of the netbackd issue (about
 # 8 minutes here, where each entry into emu costs ~150 us).
 # (busybox nc quits as soon as either direction ends: each listener keeps
@@ -78,7 +81,9 @@ set -- $(sed -n 's/^XT-TIMES //p' "$out" | tr -d '\r')
 # same netbackd gets a new vif and reaches the host again.
 run2='modprobe xen-netfront; i=0; while ! ip link show eth0 >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;'
 run2+=' ip addr add 10.77.0.2/24 dev eth0; ip link set eth0 up;'
-run2+=' ping -c 3 -W 5 10.77.0.1 >/dev/null && echo XT-PING2-OK'
+run2+=' ping -c 3 -W 5 10.77.0.1 >/dev/null && echo XT-PING2-OK;'
+# the host kills and restarts netbackd, then says go over TCP
+run2+=' nc -l -p 6000 >/tmp/go; cat /tmp/go; ping -c 3 -W 5 10.77.0.1 >/dev/null && echo XT-PING3-OK'
 out=$XENNER_RUNDIR/linux2.out
 "$XENNER" -name nety -kernel "$kernel" -initrd "$initrd" -m 256 \
 	-net tap,mac=00:16:3e:77:00:02 \
@@ -90,9 +95,33 @@ wait_until "nsx ip link show vif2.0 >/dev/null 2>&1" 300 || { show; fail "no tap
 nsx ip link show vif1.0 >/dev/null 2>&1 && fail "domain 1's vif1.0 is still there"
 nsx ip addr add 10.77.0.1/24 dev vif2.0
 nsx ip link set vif2.0 up
+wait_guest $pid "$out" "XT-PING2-OK" || { show; fail "the rebooted guest could not ping the host side"; }
+ok "after a reboot the new domain's vif2.0 works and vif1.0 is gone"
+
+# netbackd SIGKILLed under the guest and restarted, as a supervisor would
+nb=$(cat "$XENNER_RUNDIR/netbackd.pid")
+kill -KILL "$nb"
+wait_until "! kill -0 $nb 2>/dev/null && ! nsx ip link show vif2.0 >/dev/null 2>&1" 100 ||
+	fail "netbackd or its tap outlived SIGKILL"
+rm -f "$XENNER_RUNDIR/netbackd.pid"
+asan=$(ldd "$BUILD/lib/libxenevtchn.so.1" 2>/dev/null | awk '/libasan/ { print $3 }')
+nsx env LD_LIBRARY_PATH="$BUILD/lib" ${asan:+LD_PRELOAD=$asan} \
+	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+	"$BUILD/netbackd/netbackd" -f --rundir "$XENNER_RUNDIR" \
+	>>"$XENNER_RUNDIR/netbackd2.log" 2>&1 &
+on_exit "kill -KILL $!"
+wait_until "nsx ip link show vif2.0 >/dev/null 2>&1" 100 ||
+	{ cat "$XENNER_RUNDIR/netbackd2.log"; fail "no tap vif2.0 from the new netbackd"; }
+nsx ip addr add 10.77.0.1/24 dev vif2.0
+nsx ip link set vif2.0 up
+wait_until "echo XT-GO | timeout 5 ip netns exec $NS $BB nc 10.77.0.2 6000 2>/dev/null" 300 ||
+	{ show; cat "$XENNER_RUNDIR/netbackd2.log"; fail "no TCP to the guest after the netbackd restart"; }
 wait "$pid"
 rc=$?
 [ $rc = 0 ] || { show; fail "second boot: xenner exit $rc"; }
-grep -q "^XT-PING2-OK" "$out" || { show; fail "the rebooted guest could not ping the host side"; }
-ok "after a reboot the new domain's vif2.0 works and vif1.0 is gone"
+grep -q "^XT-GO" "$out" || { show; fail "the guest did not get the host's TCP message"; }
+grep -q "^XT-PING3-OK" "$out" || { show; fail "the guest could not ping after the netbackd restart"; }
+grep -q "took over the rings of an earlier netbackd" "$XENNER_RUNDIR/netbackd2.log" ||
+	{ cat "$XENNER_RUNDIR/netbackd2.log"; fail "the new netbackd did not take the rings over"; }
+ok "netbackd SIGKILLed and restarted under the guest: it took the rings over; TCP to the guest and its ping back work"
 exit 0
