@@ -36,7 +36,10 @@
  * the host allows a process ~65530 (vm.max_map_count): without a bound,
  * one guest filling a 512-slot ring with indirect requests would ask for
  * 131072 and fail everyone's I/O.  A ring at its bound stops taking
- * requests until its I/O completes (back-pressure, not errors).
+ * requests until its I/O completes (back-pressure, not errors).  All
+ * rings together stay under bb.max_maps (--max-maps; half the host's
+ * vm.max_map_count): a ring that finds that budget spent by others waits
+ * for their I/O (it is "starved") instead of failing its request.
  */
 #define BLKBACK_RING_MAPS 2048
 
@@ -50,7 +53,10 @@ struct blkback {
 	const char *type;	  /* backend directory name, "vbd" */
 	unsigned int max_queues;
 	unsigned int max_ring_order;
-	bool persistent; /* offer feature-persistent */
+	bool persistent;	 /* offer feature-persistent */
+	unsigned int max_maps;	 /* per-request grant maps of all rings */
+	unsigned int mapped;	 /* ... held now */
+	struct blkring *starved; /* rings waiting for others' maps to go */
 };
 
 extern struct blkback bb;
@@ -91,6 +97,8 @@ struct blkring {
 	struct blkreq *barrier; /* waiting for inflight to drain */
 	struct blkreq *parked;	/* waiting for grant maps to be freed */
 	unsigned int mapped;	/* per-request grant maps held */
+	bool starved;		/* on bb.starved: others hold the maps */
+	struct blkring *next_starved;
 	bool broken;
 	/* persistent grants: open addressing on gref */
 	struct pgrant *pg;
@@ -125,9 +133,15 @@ int blkif_disconnect(struct xenbus_device *xd);
 void blkif_port_event(void *ctx, evtchn_port_t port);
 void blkif_kick(struct xenbus_device *xd);
 unsigned int blkif_inflight(const struct blkdev *dev);
+/* Rings that waited for other rings' maps try again (after completions). */
+void blkif_retry_starved(void);
 
 /* grants.c */
-/* -EAGAIN: the ring is at its map budget; try again when I/O completes. */
+/*
+ * -EAGAIN: the ring is at its map budget, try again when its I/O
+ * completes; -EBUSY: other rings hold the daemon's budget, try again when
+ * theirs does.
+ */
 int grants_map_req(struct blkreq *req, bool write, bool persistent);
 void grants_unmap_req(struct blkreq *req);
 /* Maps the indirect pages and copies their segments into req->ind_segs. */

@@ -133,12 +133,38 @@ static void batch_end(struct disk *d)
 {
 	struct blkdev *dev = d->owner;
 
-	if (dev->draining)
-		return;
-	for (unsigned int i = 0; i < dev->nr_rings; i++) {
+	for (unsigned int i = 0; !dev->draining && i < dev->nr_rings; i++) {
 		ring_notify(&dev->rings[i]);
 		/* Consuming may have stopped at a barrier. */
 		ring_work(&dev->rings[i]);
+	}
+	/* Maps this device gave back may be what other rings wait for. */
+	blkif_retry_starved();
+}
+
+static void starved_remove(struct blkring *ring)
+{
+	for (struct blkring **p = &bb.starved; *p; p = &(*p)->next_starved) {
+		if (*p == ring) {
+			*p = ring->next_starved;
+			break;
+		}
+	}
+	ring->starved = false;
+}
+
+void blkif_retry_starved(void)
+{
+	struct blkring *ring = bb.starved;
+
+	bb.starved = NULL;
+	while (ring) {
+		struct blkring *next = ring->next_starved;
+
+		ring->starved = false;
+		ring_work(
+			ring); /* starves again if the budget is still spent */
+		ring = next;
 	}
 }
 
@@ -150,8 +176,17 @@ static void start_data(struct blkreq *req)
 
 	ret = grants_map_req(req, req->p.op == BLKIF_OP_READ,
 			     ring->dev->persistent);
-	if (ret == -EAGAIN) {
+	if (ret == -EAGAIN || ret == -EBUSY) {
 		ring->parked = req;
+		if (ret == -EBUSY && !ring->starved) {
+			log_debug("%s: queue %u waits for other rings' grant "
+				  "maps (%u of %u held)",
+				  ring->dev->xd.name, ring->idx, bb.mapped,
+				  bb.max_maps);
+			ring->starved = true;
+			ring->next_starved = bb.starved;
+			bb.starved = ring;
+		}
 		return;
 	}
 	if (ret) {
@@ -320,6 +355,8 @@ static int ring_alloc(struct blkring *ring)
 
 static void ring_free(struct blkring *ring)
 {
+	if (ring->starved)
+		starved_remove(ring);
 	xenbus_evtchn_unbind(&ring->dev->xd, ring->port);
 	grants_ring_free(ring);
 	if (ring->ring_addr &&

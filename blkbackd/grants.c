@@ -90,13 +90,17 @@ int grants_map_req(struct blkreq *req, bool guest_write, bool persistent)
 	/* Alone on the ring, a request always gets its maps tried. */
 	if (ring->mapped && ring->mapped + nb > BLKBACK_RING_MAPS)
 		return -EAGAIN;
+	if (bb.mapped && bb.mapped + nb > bb.max_maps)
+		return ring->mapped ? -EAGAIN : -EBUSY;
 	base = xengnttab_map_domain_grant_refs(
 		bb.xb.xgt, nb, dev->xd.domid, refs,
 		PROT_READ | (guest_write ? PROT_WRITE : 0));
 	if (!base) {
-		/* The host's budget, held partly by this ring: wait for it. */
+		/* The host's budget, held by this ring or others: wait. */
 		if (errno == ENOMEM && ring->mapped)
 			return -EAGAIN;
+		if (errno == ENOMEM && bb.mapped)
+			return -EBUSY;
 		log_ratelimited(&map_rl, XLOG_WARN,
 				"%s: mapping %u grants failed: %s",
 				dev->xd.name, nb, strerror(errno));
@@ -105,6 +109,7 @@ int grants_map_req(struct blkreq *req, bool guest_write, bool persistent)
 	req->map_addr = base;
 	req->map_count = nb;
 	ring->mapped += nb;
+	bb.mapped += nb;
 	for (unsigned int j = 0; j < nb; j++) {
 		const struct blkif_seg *s = &req->segs[idx[j]];
 
@@ -123,6 +128,7 @@ void grants_unmap_req(struct blkreq *req)
 		log_err("%s: unmap of %u grants: %s", req->ring->dev->xd.name,
 			req->map_count, strerror(errno));
 	req->ring->mapped -= req->map_count;
+	bb.mapped -= req->map_count;
 	req->map_addr = NULL;
 	req->map_count = 0;
 }

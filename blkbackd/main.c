@@ -24,7 +24,10 @@ static void usage(FILE *out)
 		"default 4)\n"
 		"      --max-ring-order N max-ring-page-order (0-%d, "
 		"default %d)\n"
-		"      --no-persistent    do not offer persistent grants\n",
+		"      --no-persistent    do not offer persistent grants\n"
+		"      --max-maps N       per-request grant maps of all rings "
+		"at once\n"
+		"                         (default: half of vm.max_map_count)\n",
 		BLKBACK_MAX_QUEUES, BLKIF_MAX_RING_ORDER, BLKIF_MAX_RING_ORDER);
 }
 
@@ -47,7 +50,26 @@ static void parse_arg(int c, const char *arg)
 	case 'P':
 		bb.persistent = false;
 		break;
+	case 'M':
+		bb.max_maps = daemon_parse_num(arg, "map count", 256, 1u << 30);
+		break;
 	}
+}
+
+/* Half of what the host lets a process map: the rest is everyone else's
+ * (libraries, the persistent grants, the rings). */
+static unsigned int default_max_maps(void)
+{
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	unsigned long n = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	n /= 2;
+	return n < 4096 ? 4096 : n > (1u << 30) ? 1u << 30 : n;
 }
 
 static const struct option blkbackd_opts[] = {
@@ -55,6 +77,7 @@ static const struct option blkbackd_opts[] = {
 	{"max-queues", required_argument, NULL, 'q'},
 	{"max-ring-order", required_argument, NULL, 'o'},
 	{"no-persistent", no_argument, NULL, 'P'},
+	{"max-maps", required_argument, NULL, 'M'},
 	{0},
 };
 
@@ -73,6 +96,8 @@ int main(int argc, char **argv)
 	bb.max_ring_order = BLKIF_MAX_RING_ORDER;
 	bb.persistent = true;
 	daemon_init(&d, argc, argv, &blkbackd_args);
+	if (!bb.max_maps)
+		bb.max_maps = default_max_maps();
 	daemon_background(&d);
 
 	bb.base = event_base_new();

@@ -95,7 +95,7 @@ int vbd_io(struct bf_vbd *v, uint8_t op, uint64_t sector, uint64_t nsect,
 int vbd_bad(struct bf_vbd *v, const char *kind);
 int vbd_break_ring(struct bf_vbd *v);
 int vbd_bench(struct bf_vbd *v, int seconds, unsigned int nsect, bool write);
-int vbd_flood(struct bf_vbd *v, unsigned int nreq);
+int vbd_flood(struct bf_vbd **v, unsigned int nv, unsigned int nreq);
 struct bf_vbd *vbd_find(uint32_t devid);
 
 #endif

@@ -28,7 +28,8 @@ static void usage(FILE *out)
 		"ind-gref|rw-ro\n"
 		"  break-ring DEVID | disconnect DEVID | reboot DEVID\n"
 		"  wait-reconnect DEVID | bench DEVID SECONDS NSECT read|write\n"
-		"  flood DEVID NREQ   (NREQ largest indirect writes at once)\n"
+		"  flood DEVID NREQ [DEVID2]   (NREQ largest indirect writes at "
+		"once, on each)\n"
 		"  remove DEVID | domid | sleep MS | wait-file PATH\n"
 		"Each command prints one line: OK, STATUS <n>, a value or an "
 		"error.\n");
@@ -77,8 +78,16 @@ static int run_cmd(char **w, int n)
 		return vbd_bad(v, w[2]);
 	if (!strcmp(w[0], "break-ring"))
 		return vbd_break_ring(v);
-	if (!strcmp(w[0], "flood") && n >= 3)
-		return vbd_flood(v, td_num(w[2]));
+	if (!strcmp(w[0], "flood") && n >= 3) {
+		struct bf_vbd *vs[2] = {v,
+					n > 3 ? vbd_find(td_num(w[3])) : NULL};
+
+		if (n > 3 && !vs[1]) {
+			log_err("flood: unknown device %s", w[3]);
+			return -1;
+		}
+		return vbd_flood(vs, n > 3 ? 2 : 1, td_num(w[2]));
+	}
 	if (!strcmp(w[0], "bench") && n >= 5)
 		return vbd_bench(v, td_num(w[2]), td_num(w[3]),
 				 !strcmp(w[4], "write"));

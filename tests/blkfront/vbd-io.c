@@ -545,22 +545,55 @@ int vbd_bench(struct bf_vbd *v, int seconds, unsigned int nsect, bool write)
 
 /*
  * A hostile but valid burst: NREQ indirect writes of the most segments the
- * backend takes, pushed at once on queue 0, every segment the same data
- * page and every request the same segment page.  Two grants ask the
- * backend for NREQ * segments maps; it must pace itself, not fail.
+ * backend takes, pushed at once on queue 0 of each device (one or two at
+ * the same time), every segment the same data page and every request the
+ * same segment page.  Two grants ask the backend for NREQ * segments maps
+ * per device; it must pace itself, not fail.
  */
-int vbd_flood(struct bf_vbd *v, unsigned int nreq)
+static unsigned int flood_push(struct bf_vbd *v, unsigned int nreq,
+			       grant_ref_t ind_gref)
 {
-	struct io_result r = {.mismatch = -1};
 	struct bf_queue *q = &v->q[0];
+	unsigned int pushed = 0;
+
+	while (pushed < nreq) {
+		int id = slot_get(q);
+		blkif_request_indirect_t *ind;
+
+		if (id < 0)
+			break;
+		/* Its pages are the shared two: nothing to give back. */
+		q->slots[id] =
+			(struct bf_slot){.busy = true, .op = BLKIF_OP_WRITE};
+		ind = (void *)RING_GET_REQUEST(&q->fr, q->fr.req_prod_pvt);
+		memset(ind, 0, sizeof(*ind));
+		ind->operation = BLKIF_OP_INDIRECT;
+		ind->indirect_op = BLKIF_OP_WRITE;
+		ind->nr_segments = v->max_indirect;
+		ind->id = id;
+		ind->sector_number = 0;
+		ind->handle = v->d.devid;
+		ind->indirect_grefs[0] = ind_gref;
+		q->fr.req_prod_pvt++;
+		pushed++;
+	}
+	push(q);
+	return pushed;
+}
+
+int vbd_flood(struct bf_vbd **v, unsigned int nv, unsigned int nreq)
+{
+	struct io_result r[2] = {{.mismatch = -1}, {.mismatch = -1}};
 	struct blkif_request_segment *segs;
 	uint32_t data_pfn, ind_pfn;
 	grant_ref_t data_gref, ind_gref;
-	unsigned int n = v->max_indirect, pushed = 0;
+	unsigned int pushed[2], leaks = 0;
 
-	if (!v->d.connected || !n || !nreq) {
-		printf("ERROR not connected, or no indirect segments\n");
-		return 0;
+	for (unsigned int k = 0; k < nv; k++) {
+		if (!v[k]->d.connected || !v[k]->max_indirect || !nreq) {
+			printf("ERROR not connected, or no indirect segments\n");
+			return 0;
+		}
 	}
 	if (td_alloc_page(&data_pfn) || td_alloc_page(&ind_pfn) ||
 	    td_grant(data_pfn, true, &data_gref) ||
@@ -570,41 +603,43 @@ int vbd_flood(struct bf_vbd *v, unsigned int nreq)
 	}
 	memset(td_page(data_pfn), 0x5a, VMCORE_PAGE_SIZE);
 	segs = (void *)td_page(ind_pfn);
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < BF_MAX_SEGS; i++)
 		segs[i] = (struct blkif_request_segment){
 			.gref = data_gref, .first_sect = 0, .last_sect = 7};
-	while (pushed < nreq) {
-		int id = slot_get(q);
-		blkif_request_indirect_t *ind;
+	for (unsigned int k = 0; k < nv; k++)
+		pushed[k] = flood_push(v[k], nreq, ind_gref);
+	for (;;) {
+		unsigned int busy = 0, got = 0;
 
-		if (id < 0)
+		for (unsigned int k = 0; k < nv; k++) {
+			got += collect(v[k], &r[k]);
+			busy += outstanding(v[k]);
+		}
+		if (!busy)
 			break;
-		/* Its pages are the two above: nothing to give back. */
-		q->slots[id] =
-			(struct bf_slot){.busy = true, .op = BLKIF_OP_WRITE};
-		ind = (void *)RING_GET_REQUEST(&q->fr, q->fr.req_prod_pvt);
-		memset(ind, 0, sizeof(*ind));
-		ind->operation = BLKIF_OP_INDIRECT;
-		ind->indirect_op = BLKIF_OP_WRITE;
-		ind->nr_segments = n;
-		ind->id = id;
-		ind->sector_number = 0;
-		ind->handle = v->d.devid;
-		ind->indirect_grefs[0] = ind_gref;
-		q->fr.req_prod_pvt++;
-		pushed++;
+		if (!got) {
+			int ret = td_wait_event(td.timeout_ms);
+
+			if (ret < 0) {
+				printf("ERROR %s (%u outstanding)\n",
+				       ret == -ETIMEDOUT ? "timeout"
+							 : strerror(-ret),
+				       busy);
+				return -1;
+			}
+		}
 	}
-	push(q);
-	while (outstanding(v))
-		if (wait_some(v, &r))
-			return -1;
 	if (td_ungrant(data_gref) || td_ungrant(ind_gref))
-		r.leaks++;
+		leaks++;
 	else {
 		td_free_page(data_pfn);
 		td_free_page(ind_pfn);
 	}
-	printf("FLOOD %u requests of %u segments\n", pushed, n);
-	print_result(&r);
+	for (unsigned int k = 0; k < nv; k++) {
+		printf("FLOOD %u requests of %u segments\n", pushed[k],
+		       v[k]->max_indirect);
+		r[k].leaks += leaks;
+		print_result(&r[k]);
+	}
 	return 0;
 }
