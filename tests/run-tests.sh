@@ -105,6 +105,17 @@ watchdog_stop() {
 	dog=""
 }
 
+# In the SVM VM (scripts/svm-vm traces KVM there): what L2 did before a
+# triple fault, which KVM answers by resetting the vCPU, registers and all.
+kvm_trace() { # log
+	local t=/sys/kernel/tracing/trace
+	grep -q "triple fault" "$1" && [ -r $t ] || return 0
+	{
+		echo "=== L1's last KVM events before xenner's triple-fault mark:"
+		grep -m1 -B 400 "xenner: .*triple fault" $t || tail -n 400 $t
+	} >>"$1" 2>&1
+}
+
 run_one() { # path
 	local t=$1 name log start limit retries l r rc secs why
 	name=$(basename "$t")
@@ -139,6 +150,7 @@ run_one() { # path
 	*)
 		result FAIL "$name"
 		[ $rc = 124 ] && echo "(timed out after ${limit}s)" >>"$log"
+		kvm_trace "$log"
 		# the reason in the first line: a log cut short keeps it
 		why=$(grep -a '^FAIL: ' "$log" | tail -n 1)
 		echo "FAIL $name (rc=$rc, ${secs}s)${why:+: ${why#FAIL: }};" \
