@@ -162,8 +162,8 @@ void blkif_retry_starved(void)
 		struct blkring *next = ring->next_starved;
 
 		ring->starved = false;
-		ring_work(
-			ring); /* starves again if the budget is still spent */
+		/* it starves again if the budget is still spent */
+		ring_work(ring);
 		ring = next;
 	}
 }
