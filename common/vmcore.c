@@ -119,12 +119,16 @@ static void fill_domain(struct vmcore_domain *d, uint32_t domid,
 		d->gnttab_pfns[i] = VMCORE_NO_FRAME;
 }
 
-static int check_args(const char *path, const char *name, uint64_t nr_pages,
-		      uint32_t nr_vcpus, uint32_t domid)
+/* What vmcore_create and vmcore_adopt check first (no name: ""). */
+static int begin(struct vmcore *vc, const char *path, const char **name,
+		 uint64_t nr_pages, uint32_t nr_vcpus, uint32_t domid)
 {
-	if (strlen(name) >= VMCORE_NAME_LEN) {
+	vmcore_reset(vc);
+	if (!*name)
+		*name = "";
+	if (strlen(*name) >= VMCORE_NAME_LEN) {
 		log_err("vmcore %s: name '%s' is longer than %d bytes", path,
-			name, VMCORE_NAME_LEN - 1);
+			*name, VMCORE_NAME_LEN - 1);
 		return -EINVAL;
 	}
 	if (nr_pages == 0 || nr_pages > VMCORE_MAX_PAGES) {
@@ -175,10 +179,7 @@ int vmcore_create(struct vmcore *vc, const char *path, uint32_t domid,
 	off_t size;
 	int fd, ret;
 
-	vmcore_reset(vc);
-	if (!name)
-		name = "";
-	ret = check_args(path, name, nr_pages, nr_vcpus, domid);
+	ret = begin(vc, path, &name, nr_pages, nr_vcpus, domid);
 	if (ret)
 		return ret;
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -210,10 +211,7 @@ int vmcore_adopt(struct vmcore *vc, const char *path, const char *from,
 	struct stat st;
 	int fd, ret;
 
-	vmcore_reset(vc);
-	if (!name)
-		name = "";
-	ret = check_args(path, name, nr_pages, nr_vcpus, domid);
+	ret = begin(vc, path, &name, nr_pages, nr_vcpus, domid);
 	if (ret)
 		return ret;
 	/* never over another file; -EXDEV: the caller copies instead */
