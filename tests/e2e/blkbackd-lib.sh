@@ -9,13 +9,9 @@ need_file "$BLKFRONT" "make"
 export XENNER_BLKBACKD=none
 start_dom0
 
-# The ASan runtime must come first when the shim is an ASan build.
-_asan=$(ldd "$BUILD/lib/libxenevtchn.so.1" 2>/dev/null | awk '/libasan/ { print $3 }')
-
 start_blkbackd() {
-	env LD_LIBRARY_PATH="$BUILD/lib" ${_asan:+LD_PRELOAD=$_asan} \
-		ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
-		"$BLKBACKD" -f --rundir "$XENNER_RUNDIR" --loglevel debug "$@" \
+	# shellcheck disable=SC2046
+	env $(daemon_env) "$BLKBACKD" -f --rundir "$XENNER_RUNDIR" --loglevel debug "$@" \
 		>>"$XENNER_RUNDIR/blkbackd.log" 2>&1 &
 	BLKBACKD_PID=$!
 	on_exit "kill -KILL $BLKBACKD_PID"

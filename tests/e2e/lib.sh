@@ -20,6 +20,16 @@ ok() { echo "ok: $*"; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_file() { [ -e "$1" ] || skip "missing $1${2:+ ($2)}"; }
 
+# The environment a backend daemon of this build runs with, for `env
+# $(daemon_env) DAEMON ...`: the shim libraries, and the ASan runtime
+# first when they are an ASan build.
+daemon_env() {
+	local asan
+	asan=$(ldd "$BUILD/lib/libxenevtchn.so.1" 2>/dev/null | awk '/libasan/ { print $3 }')
+	echo "LD_LIBRARY_PATH=$BUILD/lib ${asan:+LD_PRELOAD=$asan}" \
+		"ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}"
+}
+
 # Debian's kernel as a guest (scripts/fetch-guest-kernel.sh): skips without
 # a writable /dev/kvm, the kernel or xenner; sets $kernel and $XENNER.
 need_linux_guest() {

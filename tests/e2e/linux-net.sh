@@ -104,10 +104,8 @@ kill -KILL "$nb"
 wait_until "! kill -0 $nb 2>/dev/null && ! nsx ip link show vif2.0 >/dev/null 2>&1" 100 ||
 	fail "netbackd or its tap outlived SIGKILL"
 rm -f "$XENNER_RUNDIR/netbackd.pid"
-asan=$(ldd "$BUILD/lib/libxenevtchn.so.1" 2>/dev/null | awk '/libasan/ { print $3 }')
-nsx env LD_LIBRARY_PATH="$BUILD/lib" ${asan:+LD_PRELOAD=$asan} \
-	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
-	"$BUILD/netbackd/netbackd" -f --rundir "$XENNER_RUNDIR" \
+# shellcheck disable=SC2046
+nsx env $(daemon_env) "$BUILD/netbackd/netbackd" -f --rundir "$XENNER_RUNDIR" \
 	>>"$XENNER_RUNDIR/netbackd2.log" 2>&1 &
 on_exit "kill -KILL $!"
 wait_until "nsx ip link show vif2.0 >/dev/null 2>&1" 100 ||

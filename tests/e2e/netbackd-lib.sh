@@ -21,14 +21,10 @@ nsx() { ip netns exec "$NS" "$@"; }
 nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 nsx ip link set lo up
 
-# The ASan runtime must come first when the shim is an ASan build.
-_asan=$(ldd "$BUILD/lib/libxenevtchn.so.1" 2>/dev/null | awk '/libasan/ { print $3 }')
-
 start_netbackd() {
 	# ip netns exec execs: $! is netbackd itself.
-	ip netns exec "$NS" env LD_LIBRARY_PATH="$BUILD/lib" ${_asan:+LD_PRELOAD=$_asan} \
-		ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
-		"$NETBACKD" -f --rundir "$XENNER_RUNDIR" --loglevel debug "$@" \
+	# shellcheck disable=SC2046
+	ip netns exec "$NS" env $(daemon_env) "$NETBACKD" -f --rundir "$XENNER_RUNDIR" --loglevel debug "$@" \
 		>>"$XENNER_RUNDIR/netbackd.log" 2>&1 &
 	NETBACKD_PID=$!
 	on_exit "kill -KILL $NETBACKD_PID"
