@@ -103,6 +103,7 @@ struct blkring {
 	/* persistent grants: open addressing on gref */
 	struct pgrant *pg;
 	unsigned int pg_cap, pg_used;
+	bool pg_full_said; /* logged that the cache is full */
 };
 
 struct blkdev {

@@ -49,8 +49,17 @@ static void *pg_get(struct blkring *ring, grant_ref_t gref)
 
 	if (p && p->addr)
 		return p->addr;
-	if (!p || ring->pg_used >= BLKBACK_MAX_PGRANTS)
+	if (!p)
 		return NULL;
+	if (ring->pg_used >= BLKBACK_MAX_PGRANTS) {
+		if (!ring->pg_full_said)
+			log_info("%s: queue %u: %u persistent grants kept, the "
+				 "most per ring: further grants are mapped per "
+				 "request",
+				 dev->xd.name, ring->idx, ring->pg_used);
+		ring->pg_full_said = true;
+		return NULL;
+	}
 	/* Persistent grants are read and written: they must be granted rw. */
 	addr = xengnttab_map_domain_grant_refs(bb.xb.xgt, 1, dev->xd.domid,
 					       &gref, PROT_READ | PROT_WRITE);

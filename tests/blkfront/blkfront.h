@@ -28,8 +28,11 @@
 #define BF_NR_GREFS	 (BF_GNTTAB_FRAMES * VMCORE_GNTTAB_PER_FRAME)
 #define BF_MAX_SEGS	 256
 #define BF_MAX_QUEUES	 16
+/* One past blkbackd's own bound, so its refusal can be tested. */
+#define BF_MAX_ORDER	 5
 #define BF_MAX_VBDS	 8
-#define BF_POOL_PAGES	 1024
+/* Above blkbackd's 1056 persistent grants a ring, so that bound is tested. */
+#define BF_POOL_PAGES	 1280
 
 struct bf_slot {
 	bool busy;
@@ -51,8 +54,8 @@ struct bf_slot {
 struct bf_queue {
 	blkif_front_ring_t fr;
 	unsigned int npages;
-	uint32_t ring_pfn[16];
-	grant_ref_t ring_gref[16];
+	uint32_t ring_pfn[1u << BF_MAX_ORDER];
+	grant_ref_t ring_gref[1u << BF_MAX_ORDER];
 	uint32_t port;
 	struct bf_slot *slots;
 	unsigned int nslots;
@@ -89,7 +92,7 @@ uint8_t bf_pattern(uint64_t offset, uint32_t seed);
 int vbd_add(uint32_t devid, const char *path, const char *mode,
 	    const char *devtype);
 int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
-		bool persistent);
+		bool persistent, bool unchecked);
 int vbd_io(struct bf_vbd *v, uint8_t op, uint64_t sector, uint64_t nsect,
 	   uint32_t seed, bool indirect);
 int vbd_bad(struct bf_vbd *v, const char *kind);

@@ -21,7 +21,7 @@ static void usage(FILE *out)
 		"(expected data on stdout)\n"
 		"Commands (one per argument, or per line on stdin with -):\n"
 		"  add DEVID PATH MODE [cdrom]   toolstack: create the device\n"
-		"  connect DEVID [order=N] [queues=N] [persistent]\n"
+		"  connect DEVID [order=N] [queues=N] [persistent] [unchecked]\n"
 		"  write|read|barrier DEVID SECTOR NSECT SEED [indirect]\n"
 		"  flush DEVID | discard DEVID SECTOR NSECT\n"
 		"  bad DEVID op|segs|sector|sect|lastsect|gref|ind-segs|"
@@ -59,7 +59,8 @@ static int run_cmd(char **w, int n)
 	if (!strcmp(w[0], "connect"))
 		return vbd_connect(v, td_opt_val(w, n, "order", 0),
 				   td_opt_val(w, n, "queues", 1),
-				   td_has_word(w, n, "persistent"));
+				   td_has_word(w, n, "persistent"),
+				   td_has_word(w, n, "unchecked"));
 	if ((!strcmp(w[0], "write") || !strcmp(w[0], "read") ||
 	     !strcmp(w[0], "barrier")) &&
 	    n >= 5)

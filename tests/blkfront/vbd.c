@@ -132,8 +132,17 @@ static void queues_free(struct bf_vbd *v, bool force)
 	v->d.connected = false;
 }
 
+/* A node an earlier connection with more pages or queues left. */
+static void fe_rm(struct bf_vbd *v, const char *key)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", v->d.fe, key);
+	xs_rm(td.xs, XBT_NULL, path);
+}
+
 int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
-		bool persistent)
+		bool persistent, bool unchecked)
 {
 	int ret;
 
@@ -148,9 +157,10 @@ int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
 		td_read_num(v->d.be, "feature-max-indirect-segments", 0);
 	if (v->max_indirect > BF_MAX_SEGS)
 		v->max_indirect = BF_MAX_SEGS;
-	if (order > td_read_num(v->d.be, "max-ring-page-order", 0) ||
-	    queues > td_read_num(v->d.be, "multi-queue-max-queues", 1) ||
-	    !queues || queues > BF_MAX_QUEUES) {
+	if (!queues || queues > BF_MAX_QUEUES || order > BF_MAX_ORDER ||
+	    (!unchecked &&
+	     (order > td_read_num(v->d.be, "max-ring-page-order", 0) ||
+	      queues > td_read_num(v->d.be, "multi-queue-max-queues", 1)))) {
 		printf("ERROR backend does not offer order %u, %u queues\n",
 		       order, queues);
 		return 0;
@@ -188,9 +198,13 @@ int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
 	if (order)
 		ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "ring-page-order",
 				  "%u", order);
+	else
+		fe_rm(v, "ring-page-order");
 	if (queues > 1)
 		ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe,
 				  "multi-queue-num-queues", "%u", queues);
+	else
+		fe_rm(v, "multi-queue-num-queues");
 	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "protocol", "%s",
 			  XEN_IO_PROTO_ABI_X86_64);
 	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "feature-persistent", "%d",
@@ -200,6 +214,8 @@ int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
 		return -1;
 	}
 	td_set_state(v->d.fe, XenbusStateInitialised);
+	if (unchecked)
+		return td_dev_expect_refusal(&v->d);
 	if (td_dev_wait_connected(&v->d))
 		return -1;
 	td_set_state(v->d.fe, XenbusStateConnected);
@@ -237,7 +253,7 @@ static int vbd_again(struct td_dev *d, bool force)
 	bool pers = v->persistent;
 
 	queues_free(v, force);
-	return vbd_connect(v, order, nq, pers);
+	return vbd_connect(v, order, nq, pers, false);
 }
 
 static const struct td_dev_ops vbd_dev_ops = {

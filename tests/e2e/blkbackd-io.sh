@@ -7,8 +7,8 @@
 # keep the data intact.
 . "$(dirname "$0")/blkbackd-lib.sh"
 R=$XENNER_RUNDIR
-rw=$R/rw.img ro=$R/ro.img
-truncate -s 32M "$rw"
+rw=$R/rw.img ro=$R/ro.img pg=$R/pg.img
+truncate -s 32M "$rw" "$pg"
 pattern 5 0 2048 >"$ro" # 1 MiB the frontend knows
 start_blkbackd
 
@@ -49,10 +49,16 @@ bad 51712 ind-gref
 bad 51712 ind-op
 read 51712 0 2000 7
 disconnect 51712
+connect 51712 order=5 unchecked
+connect 51712 queues=5 unchecked
 connect 51712 order=4 queues=4 persistent
 write 51712 40000 3000 6
 read 51712 40000 3000 6 indirect
 read 51712 0 2000 7
+add 51744 $pg w
+connect 51744 persistent
+write 51744 0 10000 12 indirect
+read 51744 0 10000 12 indirect
 reboot 51712
 read 51712 40000 3000 6
 break-ring 51712
@@ -146,6 +152,12 @@ STATUS -1
 STATUS -1
 OK
 OK
+REFUSED cannot connect to the rings
+REFUSED cannot connect to the rings
+OK
+OK
+OK
+OK
 OK
 OK
 OK
@@ -157,6 +169,15 @@ OK
 OK
 OK"
 ok "reads, writes, bad requests, reconnects, multi-queue, persistent grants"
+grep -q "invalid ring-page-order" "$R/blkbackd.log" &&
+	grep -q "invalid multi-queue-num-queues" "$R/blkbackd.log" ||
+	fail "blkbackd did not log why it refused order 5 and 5 queues"
+cmp <(pattern 12 0 10000) <(dd if="$pg" bs=512 count=10000 2>/dev/null) ||
+	fail "image differs after 1250 pages went through one persistent ring"
+grep -q "1056 persistent grants kept, the most per ring" "$R/blkbackd.log" ||
+	fail "blkbackd did not say its persistent grant cache was full"
+ok "one ring given 1250 persistent grants: 1056 kept, the rest mapped per request, data intact"
+ok "order 5 and 5 queues past the 4 offered: refused, then order 4 x 4 queues connects"
 [ "$(echo "$bench" | wc -l)" = 2 ] || fail "bench lines"
 
 # Broken rings are logged, but only a few times.

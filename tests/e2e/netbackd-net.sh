@@ -65,6 +65,7 @@ bad 0 rx-ring
 wait-reconnect 0
 ping 0 1
 disconnect 0
+connect 0 queues=5 unchecked
 connect 0 queues=2 split
 udp 0 7777 300 12 queue=1
 recv-udp 0 5555 300 12
@@ -151,6 +152,7 @@ CLOSING
 OK
 OK
 OK
+REFUSED cannot connect to the rings
 OK
 OK
 OK blank
@@ -160,6 +162,9 @@ OK
 OK
 OK"
 ok "pings, UDP echoes, bridged UDP/TCP with GSO and checksum offload, hostile requests, multi-queue, reconnects"
+grep -q "invalid multi-queue-num-queues" "$R/netbackd.log" ||
+	fail "netbackd did not log why it refused 5 queues"
+ok "5 queues past the 4 offered: refused, and the vif reconnects with 2"
 [ "$(echo "$bench" | wc -l)" = 3 ] || fail "bench lines"
 
 grep -q "tx ring broken" "$R/netbackd.log" || fail "broken tx ring not logged"

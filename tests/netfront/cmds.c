@@ -379,7 +379,8 @@ static int run_cmd(char **w, int n)
 				   td_has_word(w, n, "split"),
 				   !td_has_word(w, n, "nosg"),
 				   !td_has_word(w, n, "nogso"),
-				   !td_has_word(w, n, "nocsum"));
+				   !td_has_word(w, n, "nocsum"),
+				   td_has_word(w, n, "unchecked"));
 	if (!v->d.connected && strcmp(w[0], "remove") &&
 	    strcmp(w[0], "wait-reconnect") && strcmp(w[0], "reboot")) {
 		printf("ERROR not connected\n");

@@ -81,7 +81,7 @@ extern struct nf nf;
 struct nf_vif *vif_find(uint32_t devid);
 int vif_add(uint32_t devid, const char *mac, const char *bridge);
 int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
-		bool gso, bool csum);
+		bool gso, bool csum, bool unchecked);
 
 /* ring.c: the rings */
 struct nf_txopt {

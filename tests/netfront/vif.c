@@ -124,7 +124,7 @@ static int write_queue(struct nf_vif *v, struct nf_queue *q, const char *dir)
 }
 
 int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
-		bool gso, bool csum)
+		bool gso, bool csum, bool unchecked)
 {
 	int ret = 0;
 
@@ -135,7 +135,8 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 	if (td_dev_init_wait(&v->d))
 		return -1;
 	if (!queues || queues > NF_MAX_QUEUES ||
-	    queues > td_read_num(v->d.be, "multi-queue-max-queues", 1) ||
+	    (!unchecked &&
+	     queues > td_read_num(v->d.be, "multi-queue-max-queues", 1)) ||
 	    (split &&
 	     td_read_num(v->d.be, "feature-split-event-channels", 0) != 1) ||
 	    td_read_num(v->d.be, "feature-rx-copy", 0) != 1) {
@@ -208,6 +209,8 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 	}
 	/* netfront goes to Connected at once, without Initialised. */
 	td_set_state(v->d.fe, XenbusStateConnected);
+	if (unchecked)
+		return td_dev_expect_refusal(&v->d);
 	if (td_dev_wait_connected(&v->d))
 		return -1;
 	v->d.connected = true;
@@ -226,7 +229,7 @@ static int vif_again(struct td_dev *d, bool force)
 	unsigned int nq = v->nq ? v->nq : 1;
 
 	queues_free(v, force);
-	return vif_connect(v, nq, v->split, v->sg, v->gso, v->csum);
+	return vif_connect(v, nq, v->split, v->sg, v->gso, v->csum, false);
 }
 
 static const struct td_dev_ops vif_dev_ops = {

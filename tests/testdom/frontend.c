@@ -139,6 +139,26 @@ int td_dev_wait_connected(struct td_dev *d)
 	return 0;
 }
 
+int td_dev_expect_refusal(struct td_dev *d)
+{
+	char path[256], *err;
+	unsigned int len;
+	int st = td_wait_state(
+		d->be, 1u << XenbusStateConnected | 1u << XenbusStateClosing,
+		td.timeout_ms);
+
+	d->ops->release(d, false);
+	if (st != XenbusStateClosing) {
+		printf("ERROR backend state %d, not a refusal\n", st);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/error", d->be);
+	err = xs_read(td.xs, XBT_NULL, path, &len);
+	printf("REFUSED %s\n", err ? err : "(no error node)");
+	free(err);
+	return 0;
+}
+
 /* Clean close, as a frontend does on removal: Closing, then Closed. */
 static int disconnect(struct td_dev *d)
 {

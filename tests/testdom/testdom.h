@@ -120,6 +120,13 @@ int td_dev_init_wait(struct td_dev *d);
 /* connect: the backend's Connected; 0, or -1 after an ERROR line. */
 int td_dev_wait_connected(struct td_dev *d);
 /*
+ * connect ... unchecked: a connect past what the backend offers, which
+ * the backend must refuse (Closing).  Releases the rings and prints
+ * "REFUSED <the backend's error node>", or an ERROR line if it connected;
+ * 0 either way, so the script goes on.
+ */
+int td_dev_expect_refusal(struct td_dev *d);
+/*
  * The lifecycle commands (disconnect, reboot, wait-reconnect, remove):
  * 1 if w is none of them, else its result (0, or -1 to stop).
  */
