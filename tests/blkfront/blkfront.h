@@ -29,10 +29,10 @@
 #define BF_MAX_SEGS	 256
 #define BF_MAX_QUEUES	 16
 /* One past blkbackd's own bound, so its refusal can be tested. */
-#define BF_MAX_ORDER	 5
-#define BF_MAX_VBDS	 8
+#define BF_MAX_ORDER 5
+#define BF_MAX_VBDS  8
 /* Above blkbackd's 1056 persistent grants a ring, so that bound is tested. */
-#define BF_POOL_PAGES	 1280
+#define BF_POOL_PAGES 1280
 
 struct bf_slot {
 	bool busy;
