@@ -95,6 +95,63 @@ asm(".text\n"
     "	movl $1, %eax\n"
     "	ret\n");
 
+/*
+ * User mode: user_run(fn, stack) irets to fn in user mode (the same page
+ * tables, as the user ones) and is 0 when fn comes back with the SYS_DONE
+ * syscall, or 2 after any other syscall; a trap there comes back through
+ * trap_handler like a kernel one.  Xen delivers both on kstack.
+ */
+#define SYS_DONE 0x5d0e
+static char kstack[16384] __attribute__((aligned(16)));
+static char ustack[16384] __attribute__((aligned(16)));
+uint64_t user_ctx[7];
+static uint64_t user_actions, user_traps, user_syscalls;
+long user_run(void (*fn)(void), void *stack);
+void user_syscall_entry(void);
+asm(".text\n"
+    ".globl user_run\n"
+    "user_run:\n"
+    "	movq %rbx, user_ctx+0(%rip)\n"
+    "	movq %rbp, user_ctx+8(%rip)\n"
+    "	movq %r12, user_ctx+16(%rip)\n"
+    "	movq %r13, user_ctx+24(%rip)\n"
+    "	movq %r14, user_ctx+32(%rip)\n"
+    "	movq %r15, user_ctx+40(%rip)\n"
+    "	movq %rsp, user_ctx+48(%rip)\n"
+    "	movq %rdi, %rbx\n" /* not a hypercall argument register */
+    "	pushq $0xe02b\n"   /* ss */
+    "	pushq %rsi\n"	   /* rsp */
+    "	pushq $0x2\n"	   /* rflags: events stay masked */
+    "	pushq $0xe033\n"   /* cs: RPL 3, user mode */
+    "	leaq user_entry(%rip), %rax\n"
+    "	pushq %rax\n" /* rip */
+    "	pushq $0\n"   /* flags */
+    "	pushq $0\n"   /* rcx */
+    "	pushq $0\n"   /* r11 */
+    "	pushq $0\n"   /* rax */
+    "	movl $23, %eax\n"
+    "	syscall\n"
+    "	ud2\n"
+    "user_entry:\n"
+    "	call *%rbx\n"
+    "	movl $0x5d0e, %eax\n"
+    "	syscall\n"
+    "	ud2\n"
+    ".globl user_syscall_entry\n"
+    "user_syscall_entry:\n" /* kernel mode, on kstack */
+    "	movq user_ctx+0(%rip), %rbx\n"
+    "	movq user_ctx+8(%rip), %rbp\n"
+    "	movq user_ctx+16(%rip), %r12\n"
+    "	movq user_ctx+24(%rip), %r13\n"
+    "	movq user_ctx+32(%rip), %r14\n"
+    "	movq user_ctx+40(%rip), %r15\n"
+    "	movq user_ctx+48(%rip), %rsp\n"
+    "	cmpq $0x5d0e, %rax\n"
+    "	setne %al\n"
+    "	movzbl %al, %eax\n"
+    "	addl %eax, %eax\n"
+    "	ret\n");
+
 void trap_handler(struct trapframe *tf)
 {
 	traps[tf->vector < NR_VECTORS ? tf->vector : NR_VECTORS]++;
@@ -104,7 +161,15 @@ void trap_handler(struct trapframe *tf)
 		       tf->vector, tf->rip, tf->error, actions_done);
 		shutdown(SHUTDOWN_crash);
 	}
-	/* cs and ss stay: the action ran in kernel mode and still does */
+	/*
+	 * Back to the action loop in kernel mode: a user-mode frame has RPL
+	 * 3, and a kernel one keeps its cs and ss
+	 */
+	if (tf->cs & 3) {
+		user_traps++;
+		tf->cs = FLAT_KERNEL_CS & ~3;
+		tf->ss = FLAT_KERNEL_SS & ~3;
+	}
 	last_rip = tf->rip;
 	last_vec = tf->vector;
 	tf->rip = jb.rip;
@@ -583,6 +648,27 @@ static void (*const insns[])(void) = {
 	i_div0,	  i_popf,     i_segs,	 i_movss,    i_lar,   i_read,
 	i_write,  i_read_m2p, i_ptwrite, i_int,
 };
+#define NR_INSNS (sizeof(insns) / sizeof(insns[0]))
+
+/*
+ * User mode only: a syscall with a random number, which from user mode is
+ * the guest kernel's (the syscall callback), not a hypercall.
+ */
+INSN(i_syscall, asm volatile("syscall" : "+a"(r1) : : "rcx", "r11", "memory"))
+
+/* insns[k] in user mode */
+static void (*user_insn)(void);
+static void user_action(void)
+{
+	mmuext_op_t op = {.cmd = MMUEXT_NEW_USER_BASEPTR,
+			  .arg1.mfn = my_l4_mfn};
+
+	/* what a fuzzed mmuext_op may have changed */
+	hypercall(__HYPERVISOR_mmuext_op, (uint64_t)&op, 1, 0, DOMID_SELF, 0);
+	user_actions++;
+	if (user_run(user_insn, ustack + sizeof(ustack)))
+		user_syscalls++;
+}
 
 /* ------------------------------------------------------------------ */
 /* Setup and the loop */
@@ -645,6 +731,11 @@ void test_main(void)
 	uint64_t trace = cmdline_num("trace", ~0UL);
 	extern char _ro_end[];
 	uint64_t text_sum, text_len = _ro_end - _start;
+	struct callback_register syscall_cb = {
+		.type = CALLBACKTYPE_syscall,
+		.flags = CALLBACKF_mask_events,
+		.address = (unsigned long)user_syscall_entry,
+	};
 	unsigned i;
 
 	for (i = 0; i < sizeof(vecs); i++)
@@ -658,6 +749,12 @@ void test_main(void)
 			   0, 0),
 		 0);
 	shared_info_vcpu0()->evtchn_upcall_mask = 1; /* no callback */
+	CHECK_EQ(hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register,
+			   (uint64_t)&syscall_cb, 0, 0, 0),
+		 0);
+	CHECK_EQ(hypercall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
+			   (uint64_t)kstack + sizeof(kstack), 0, 0, 0),
+		 0);
 	nr_pages = start_info->nr_pages;
 	pfn_scratch_first = nr_pages / 2;
 	CHECK((uint64_t)(_end - _start) < (pfn_scratch_first << 12));
@@ -673,6 +770,14 @@ void test_main(void)
 			       t ? last_vec : 0);
 		}
 	}
+	/* user mode is user mode: a syscall there is the kernel's */
+	r1 = __HYPERVISOR_xen_version;
+	user_insn = i_syscall;
+	CHECK_EQ(try_run(user_action), 0);
+	CHECK_EQ(user_syscalls, 1);
+	user_insn = i_ud2;
+	CHECK_EQ(try_run(user_action), 1);
+	CHECK_EQ(user_traps, 1);
 	printf("FUZZ: seed %lu, %lu actions, scratch pages at %lx (L1 frame "
 	       "%lx)\n",
 	       seed, calls, scratch_va, l1_mfn);
@@ -714,7 +819,9 @@ void test_main(void)
 					       mc[j].args[3], mc[j].args[4]);
 			try_run(do_call);
 		} else {
-			unsigned k = below(sizeof(insns) / sizeof(insns[0]));
+			/* a third of them in user mode, where a syscall too */
+			bool user = !below(3);
+			unsigned k = below(NR_INSNS + user);
 
 			/*
 			 * not $0x1a: on kvm_pvm it is taken as a syscall (a
@@ -726,9 +833,12 @@ void test_main(void)
 			while (int_vec == 0x1a);
 
 			if (actions_done >= trace)
-				printf("A%lu: insn %u (%lx, %lx, %lx; int %lu)\n",
-				       actions_done, k, r1, r2, r3, int_vec);
-			if (try_run(insns[k]) && tracing) {
+				printf("A%lu: insn %u%s (%lx, %lx, %lx; int "
+				       "%lu)\n",
+				       actions_done, k, user ? " user" : "", r1,
+				       r2, r3, int_vec);
+			user_insn = k < NR_INSNS ? insns[k] : i_syscall;
+			if (try_run(user ? user_action : insns[k]) && tracing) {
 				uint64_t r12, r15;
 
 				asm volatile("mov %%r12, %0; mov %%r15, %1"
@@ -788,8 +898,9 @@ void test_main(void)
 		}
 	}
 	printf("FUZZ-DONE: seed %lu, %lu actions: %lu hypercalls ok, %lu "
-	       "refused; traps",
-	       seed, actions_done, hc_ok, hc_err);
+	       "refused; %lu in user mode (%lu trapped, %lu syscalls); traps",
+	       seed, actions_done, hc_ok, hc_err, user_actions, user_traps,
+	       user_syscalls);
 	for (i = 0; i <= NR_VECTORS; i++)
 		if (traps[i])
 			printf(" %u:%lu", i, traps[i]);
