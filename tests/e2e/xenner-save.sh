@@ -11,7 +11,8 @@
 # truncated and foreign files are refused with one line and leave nothing;
 # a domain restored -paused that nobody unpauses ends after -unpause-within;
 # -take-image makes the image's own file the new vmcore (copied when it is
-# on another file system).
+# on another file system); a guest with more xenstore data than an image
+# holds (SAVE_MAX_STATE) is refused a save and runs on.
 . "$(dirname "$0")/lib.sh"
 [ -w /dev/kvm ] || skip "no writable /dev/kvm"
 XENNER="$BUILD/xenner/xenner"
@@ -20,6 +21,9 @@ HK="$BUILD/tests/guests/hk-suspend"
 need_file "$XENNER" "make"
 need_file "$XM" "make"
 need_file "$HK" "make"
+# step 9 gives a guest more xenstore data than an image holds: xenstored's
+# per-domain quotas would stop it long before
+export XENSTORED_ARGS="-Q memory=200000000 -E 100000"
 start_dom0
 R=$XENNER_RUNDIR
 
@@ -166,3 +170,29 @@ fi
 "$XENNER" -kernel "$HK" -take-image >"$R/v.out" 2>&1 && fail "-take-image without -restore accepted"
 grep -q "goes with -restore" "$R/v.out" || { cat "$R/v.out"; fail "-take-image alone: no message"; }
 ok "$msg"
+
+# 9. more xenstore data than an image takes (SAVE_MAX_STATE, 64 MiB): the
+# save fails with one line, the guest runs on, nothing is left
+boot hkx "$R/x.out" "secs=30"
+dom=$(xenstore-list /local/domain | tail -n 1)
+python3 - "/local/domain/$dom/data" <<'PY' || fail "filling the guest's xenstore directory"
+import subprocess, sys
+# 17000 nodes of 4000 bytes: 68 MB, in a few hundred xenstore-write calls
+v, args = "x" * 4000, []
+for i in range(17000):
+    args += ["%s/n%d" % (sys.argv[1], i), v]
+    if len(args) >= 400 or i == 16999:
+        subprocess.run(["xenstore-write"] + args, check=True)
+        args = []
+PY
+"$XM" save hkx "$R/big" >"$R/x.save" 2>&1 && fail "a save of 68 MB of xenstore data succeeded"
+grep -q "its xenstore nodes are more than a save image holds" "$R/x.out" ||
+	{ cat "$R/x.save"; tail -n 5 "$R/x.out"; fail "no message for the xenstore bound"; }
+wait_guest $GUEST "$R/x.out" "suspend cancelled: running on"
+[ -e "$R/big" ] && fail "an image of the refused save"
+proc_alive $GUEST || fail "the guest did not keep running"
+xenstore-rm "/local/domain/$dom/data"
+kill $GUEST
+wait $GUEST
+nothing_left "the refused save"
+ok "68 MB of xenstore data: $(grep -o 'its xenstore nodes.*' "$R/x.out"); the guest ran on"
