@@ -5,6 +5,7 @@
  * fuzzed (tests/fuzz/fuzz-args.c); what it prints is unchanged.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,9 @@ static void usage(FILE *out)
 		"                    `xenner-xm unpause` (xm create -p)\n"
 		"  -unpause-within S with -paused: destroy the domain if it is\n"
 		"                    not unpaused within S seconds\n"
+		"  -ready-fd FD      write the domain id and a newline to FD\n"
+		"                    once the domain runs (or is built, with\n"
+		"                    -paused), then close it\n"
 		"  -loglevel LEVEL   err, warn, info (default) or debug\n"
 		"  -check-kvm        only check that /dev/kvm is usable (exit 0)\n"
 		"  -help             this text\n\n"
@@ -112,6 +116,7 @@ int xenner_parse_args(struct xenner_config *c, int argc, char **argv)
 
 	c->mem_mb = 256;
 	c->nr_vcpus = 1;
+	c->ready_fd = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int rc = 0;
@@ -176,7 +181,19 @@ int xenner_parse_args(struct xenner_config *c, int argc, char **argv)
 		else if (!strcmp(a, "-unpause-within"))
 			rc = parse_num(a, need_arg(argc, argv, &i), 1, 86400,
 				       &c->unpause_within);
-		else if (!strcmp(a, "-check-kvm"))
+		else if (!strcmp(a, "-ready-fd")) {
+			uint64_t fd;
+
+			rc = parse_num(a, need_arg(argc, argv, &i), 3, 65535,
+				       &fd);
+			/* not for the processes xenner starts (QEMU) */
+			if (!rc && fcntl((int)fd, F_SETFD, FD_CLOEXEC)) {
+				fprintf(stderr, "xenner: -ready-fd %d: %s\n",
+					(int)fd, strerror(errno));
+				return -1;
+			}
+			c->ready_fd = (int)fd;
+		} else if (!strcmp(a, "-check-kvm"))
 			c->check_kvm = true;
 		else if (!strcmp(a, "-loglevel")) {
 			int l;

@@ -46,8 +46,8 @@ static char **dup_strings(char **in, int n)
 static void restore_args(struct xenner *x, int argc, char **argv)
 {
 	static const char *const with_value[] = {
-		"-console",	"-name",	   "-loglevel",
-		"-keep-vmcore", "-unpause-within", NULL,
+		"-console",	   "-name",	"-loglevel", "-keep-vmcore",
+		"-unpause-within", "-ready-fd", NULL,
 	};
 	static char *all[600];
 	const char *path = NULL;
@@ -113,6 +113,25 @@ static void restore_args(struct xenner *x, int argc, char **argv)
 	x->cfg.restore = path;
 	x->cfg.argc = nsaved;
 	x->cfg.argv = saved;
+}
+
+/*
+ * -ready-fd: the domain id for whoever started us (xenner-xm), at once
+ * rather than when its polling finds the domain.  An error or a death
+ * before it closes the pipe with nothing said.
+ */
+static void say_ready(struct xenner *x)
+{
+	char line[16];
+	int len;
+
+	if (x->cfg.ready_fd < 0)
+		return;
+	len = snprintf(line, sizeof(line), "%u\n", x->domid);
+	if (write(x->cfg.ready_fd, line, len) != len)
+		log_warn("-ready-fd %d: %s", x->cfg.ready_fd, strerror(errno));
+	close(x->cfg.ready_fd);
+	x->cfg.ready_fd = -1;
 }
 
 static bool wants_restore(int argc, char **argv)
@@ -411,6 +430,8 @@ int main(int argc, char **argv)
 		/* all of them: emu keeps a vCPU parked until VCPUOP_up */
 		for (unsigned i = 0; !rc && i < x->cfg.nr_vcpus; i++)
 			rc = vcpu_start(&x->vcpus[i]);
+		if (!rc)
+			say_ready(x);
 	}
 	if (!rc)
 		wait_for_end(x, sfd);

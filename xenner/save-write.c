@@ -191,6 +191,20 @@ void image_out_file(struct image_out *o, int fd)
 				.done = file_done};
 }
 
+/*
+ * Options about this start, not the domain, which a restore must not
+ * take from the image: how many words they are (0: a domain's option).
+ */
+static int start_only(const char *a)
+{
+	a += a[0] == '-' && a[1] == '-';
+	if (!strcmp(a, "-paused"))
+		return 1;
+	if (!strcmp(a, "-ready-fd") || !strcmp(a, "-unpause-within"))
+		return 2;
+	return 0;
+}
+
 /* The state notes: vCPUs, config, xenstore; malloc'd into *out. */
 static int build_state(struct xenner *x, uint8_t **out, size_t *len)
 {
@@ -208,9 +222,16 @@ static int build_state(struct xenner *x, uint8_t **out, size_t *len)
 	cfg = malloc(cfg_len + 1);
 	if (!cfg)
 		goto out;
-	for (int i = 0, o = 0; i < x->cfg.argc; i++) {
-		strcpy(cfg + o, x->cfg.argv[i]);
-		o += strlen(x->cfg.argv[i]) + 1;
+	cfg_len = 0;
+	for (int i = 0; i < x->cfg.argc; i++) {
+		int skip = start_only(x->cfg.argv[i]);
+
+		if (skip) {
+			i += skip - 1;
+			continue;
+		}
+		strcpy(cfg + cfg_len, x->cfg.argv[i]);
+		cfg_len += strlen(x->cfg.argv[i]) + 1;
 	}
 	rc = save_xenstore_collect(x, &xs, &xs_len);
 	size = x->cfg.nr_vcpus * (note_size("XENNER", sizeof(*sv)) +

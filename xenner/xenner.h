@@ -96,6 +96,7 @@ struct xenner_config {
 	char **argv;
 	const char *restore;
 	bool take_image; /* -take-image: FILE becomes the domain's memory */
+	int ready_fd;	 /* -ready-fd: told the domain id once it runs; -1 */
 };
 
 /* bootloader.c: what the bootloader found; its directory until built */

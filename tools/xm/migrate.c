@@ -151,17 +151,6 @@ static void answer(const char *fmt, ...)
 		xm_err("migrate-receive: the sender is gone");
 }
 
-/* xenner serves its control socket once the domain is built */
-static int wait_control(int domid)
-{
-	for (int i = 0; i < 600; i++) {
-		if (!xm_control_ask(domid, NULL, -1, NULL, NULL, 0, 1))
-			return 0;
-		usleep(50 * 1000);
-	}
-	return -1;
-}
-
 /* Whatever the receiver made goes: the image, a restored domain. */
 static int give_up(struct receiver *r, const char *why)
 {
@@ -323,11 +312,7 @@ int cmd_migrate_receive(int argc, char **argv)
 		       r.hello.name);
 		return give_up(&r, "the restore failed");
 	}
-	if (wait_control(r.domid)) {
-		answer("error: the restored domain does not answer\n");
-		return give_up(&r, "the restored domain does not answer");
-	}
-	/* xenner has copied the image into the new domain */
+	/* xenner has taken the image over: its domain is built, paused */
 	unlink(r.path);
 	r.path[0] = '\0';
 	answer("ready %d\n", r.domid);
