@@ -116,15 +116,19 @@ static int write_segment(struct image_out *o, uint64_t off, const uint8_t *src,
 			 uint64_t len, uint64_t *hash)
 {
 	uint64_t run = 0; /* start of the pending run of pages to write */
+	uint64_t *hashes = malloc((len + PAGE - 1) / PAGE * sizeof(*hashes));
 	struct seg_hash sh = {0};
 	bool in_run = false;
-	int rc;
+	int rc = 0;
 
+	if (!hashes)
+		return -ENOMEM;
+	save_hash_pages(src, len, hashes);
 	for (uint64_t p = 0; p <= len; p += PAGE) {
 		bool data = false;
 
 		if (p < len) {
-			uint64_t h = save_page_hash(src + p, len - p);
+			uint64_t h = hashes[p / PAGE];
 
 			seg_hash_add(&sh, h, p + PAGE >= len);
 			data = !o->have(o, src + p, off + p, h);
@@ -135,12 +139,13 @@ static int write_segment(struct image_out *o, uint64_t off, const uint8_t *src,
 		} else if (!data && in_run) {
 			rc = o->write(o, src + run, p - run, off + run);
 			if (rc)
-				return rc;
+				break;
 			in_run = false;
 		}
 	}
+	free(hashes);
 	*hash = sh.acc;
-	return 0;
+	return rc;
 }
 
 static int file_write(struct image_out *o, const void *buf, uint64_t len,

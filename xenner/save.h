@@ -75,6 +75,8 @@ struct seg_hash {
 	uint64_t h[512]; /* folded 512 at a time: one XXH3 call per 2 MiB */
 };
 void seg_hash_add(struct seg_hash *sh, uint64_t page_hash, bool last);
+/* save-hash.c: out[i] = save_page_hash of page i of src, on all CPUs */
+void save_hash_pages(const uint8_t *src, uint64_t len, uint64_t *out);
 
 /* save-xenstore.c: the guest's own nodes, "relpath\0value\0" pairs */
 int save_xenstore_collect(struct xenner *x, char **out, size_t *len);
