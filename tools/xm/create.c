@@ -237,60 +237,6 @@ static void mlog(const char *fmt, ...)
 	fflush(mon_log);
 }
 
-/* Has xenner written the domain's xenstore tree (devices included)? */
-static bool introduced(int domid)
-{
-	struct xs_handle *h = xs_open(0);
-	char path[64];
-	unsigned len;
-	void *v;
-
-	if (!h)
-		return false;
-	snprintf(path, sizeof(path), "/local/domain/%d/name", domid);
-	v = xs_read(h, XBT_NULL, path, &len);
-	free(v);
-	xs_close(h);
-	return v != NULL;
-}
-
-/*
- * The domain xenner registered under our name, once it is introduced to
- * xenstore with its devices (as xl create returns with the domain set
- * up), or -1 once xenner exited.
- */
-int xm_find_domid(const char *name, pid_t pid)
-{
-	for (int i = 0; i < 2400; i++) {
-		struct evtchn_client c;
-		struct evtchnd_dominfo info;
-		int rc = -1;
-
-		if (!evtchn_client_connect(&c, 0)) {
-			uint32_t first = 1;
-
-			while ((rc = evtchn_client_getinfo(&c, first, &info)) >
-			       0) {
-				if (!strncmp(info.name, name,
-					     sizeof(info.name)))
-					break;
-				first = rc + 1;
-			}
-			evtchn_client_close(&c);
-		}
-		if (rc > 0 && introduced(rc))
-			return rc;
-		siginfo_t si = {0};
-
-		/* exited? (left for the caller to reap) */
-		if (!waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
-		    si.si_pid == pid)
-			return -1;
-		usleep(50 * 1000);
-	}
-	return -1;
-}
-
 static void write_state(const struct xm_domcfg *d, const char *cfg, pid_t xpid,
 			int domid)
 {
@@ -350,9 +296,13 @@ static void settle_vmcore(const struct xm_domcfg *d, bool keep, int domid)
 	     d->name, domid, path, d->name);
 }
 
-static pid_t spawn_xenner(char **argv, bool foreground, int log_fd)
+/* xenner with -ready-fd on ready_wfd's copy (see xm_ready_child) */
+static pid_t spawn_xenner(char **argv, bool foreground, int log_fd,
+			  int ready_wfd)
 {
+	char *args[MAX_ARGS + 3];
 	pid_t pid = fork();
+	int n = 0;
 
 	if (pid)
 		return pid;
@@ -362,7 +312,14 @@ static pid_t spawn_xenner(char **argv, bool foreground, int log_fd)
 		dup2(log_fd, STDOUT_FILENO);
 		dup2(log_fd, STDERR_FILENO);
 	}
-	execv(argv[0], argv);
+	args[n++] = argv[0];
+	args[n++] = "-ready-fd";
+	args[n++] = XM_READY_FD_STR;
+	for (int i = 1; argv[i] && n < MAX_ARGS + 2; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	if (!xm_ready_child(ready_wfd))
+		execv(args[0], args);
 	fprintf(stderr, "xenner-xm: cannot run %s: %s\n", argv[0],
 		strerror(errno));
 	_exit(127);
@@ -384,17 +341,24 @@ static int monitor(const struct xm_domcfg *d, char **argv, const char *cfg,
 	sigaction(SIGINT, &sa, NULL);
 	for (;;) {
 		enum xm_action act = XM_DESTROY;
-		int st, status, domid;
-		pid_t pid = spawn_xenner(argv, foreground, log_fd);
+		int st, status, domid, ready[2];
+		pid_t pid = -1;
 
+		if (!xm_ready_pipe(ready)) {
+			pid = spawn_xenner(argv, foreground, log_fd, ready[1]);
+			close(ready[1]);
+			if (pid < 0)
+				close(ready[0]);
+		}
 		if (pid < 0) {
-			mlog("fork: %s", strerror(errno));
+			mlog("cannot start xenner: %s", strerror(errno));
 			break;
 		}
 		xenner_pid = pid;
 		if (stop_requested)
 			kill(pid, SIGTERM);
-		domid = xm_find_domid(d->name, pid);
+		domid = xm_ready_read(ready[0], XM_READY_TIMEOUT);
+		close(ready[0]);
 		write_state(d, cfg, pid, domid);
 		if (domid > 0)
 			mlog("domain %s started (id %d, xenner pid %d)",

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +22,6 @@
 #include "xm.h"
 
 #define SAVE_DEFAULT_TIMEOUT 30
-#define RESTORE_TIMEOUT_S    120 /* xenner -restore builds the domain */
 
 /* FILE made absolute: xenner runs elsewhere */
 static int absolute(const char *file, char *out, size_t len)
@@ -82,33 +80,6 @@ usage:
  * domain's memory.  Returns the new domain's id once it is introduced, or
  * -1 with a message.  *pid is xenner's.
  */
-/*
- * The domain id xenner writes to its -ready-fd once the domain runs; -1
- * when it closes the pipe without one (it failed or died) or says
- * nothing within the time a restore may take.
- */
-static int read_ready(int fd)
-{
-	char line[16];
-	size_t len = 0;
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-
-	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
-		ssize_t r;
-
-		if (poll(&p, 1, RESTORE_TIMEOUT_S * 1000) <= 0)
-			return -1;
-		r = read(fd, line + len, sizeof(line) - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		len += r;
-	}
-	line[len] = '\0';
-	return line[0] >= '0' && line[0] <= '9' ? atoi(line) : -1;
-}
-
 int xm_restore_start(const char *path, const char *name, bool paused,
 		     pid_t *pid)
 {
@@ -129,17 +100,16 @@ int xm_restore_start(const char *path, const char *name, bool paused,
 		xm_err("restore: %s: %s", log, strerror(errno));
 		return -1;
 	}
-	if (pipe2(ready, O_CLOEXEC)) {
-		xm_err("restore: pipe: %s", strerror(errno));
+	if (xm_ready_pipe(ready)) {
 		close(fd);
 		return -1;
 	}
 	*pid = fork();
 	if (*pid == 0) {
-		char *args[] = {
-			(char *)xenner, "-restore",  (char *)path, "-console",
-			"xenconsoled",	"-ready-fd", "3",	   NULL,
-			NULL,		NULL,	     NULL,	   NULL};
+		char *args[] = {(char *)xenner, "-ready-fd",  XM_READY_FD_STR,
+				"-restore",	(char *)path, "-console",
+				"xenconsoled",	NULL,	      NULL,
+				NULL,		NULL,	      NULL};
 
 		if (paused) {
 			/* a receiver that dies before go leaves nothing */
@@ -152,10 +122,7 @@ int xm_restore_start(const char *path, const char *name, bool paused,
 		setsid();
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
-		/* fd 3 open across the exec: dup2 clears FD_CLOEXEC */
-		if (ready[1] == 3)
-			fcntl(3, F_SETFD, 0);
-		else if (dup2(ready[1], 3) != 3)
+		if (xm_ready_child(ready[1]))
 			_exit(127);
 		signal(SIGTERM, SIG_DFL);
 		execv(xenner, args);
@@ -167,7 +134,7 @@ int xm_restore_start(const char *path, const char *name, bool paused,
 		close(ready[0]);
 		return -1;
 	}
-	domid = read_ready(ready[0]);
+	domid = xm_ready_read(ready[0], XM_READY_TIMEOUT);
 	close(ready[0]);
 	if (domid < 0) {
 		char line[512] = "", last[512] = "";

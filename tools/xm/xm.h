@@ -74,11 +74,21 @@ int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_migrate_receive(int argc, char **argv);
-/* create.c: the xenner binary (NULL if none); the domain xenner pid
- * registered under name once introduced, -1 if it exited first */
+/* create.c: the xenner binary (NULL if none) */
 int find_xenner(void);
 const char *xm_xenner_path(void);
-int xm_find_domid(const char *name, pid_t pid);
+/*
+ * ready.c: xenner's -ready-fd, always XM_READY_FD in the child.  A pipe
+ * (O_CLOEXEC); in the child before exec, its write end as XM_READY_FD
+ * (0 or -1); in the parent, the domain id xenner writes, or -1 when it
+ * closed the pipe unsaid or said nothing within timeout_s.
+ */
+#define XM_READY_FD	 3
+#define XM_READY_FD_STR	 "3"
+#define XM_READY_TIMEOUT 120 /* s: a bootloader, a restore */
+int xm_ready_pipe(int fds[2]);
+int xm_ready_child(int wfd);
+int xm_ready_read(int rfd, unsigned timeout_s);
 /* domains.c: xm_control with a reply timeout */
 int xm_control_wait(uint32_t domid, const char *req, pid_t *pid,
 		    unsigned timeout_s);
