@@ -27,10 +27,18 @@ export XENSTORED_ARGS="-Q memory=200000000 -E 100000"
 start_dom0
 R=$XENNER_RUNDIR
 
-boot() { # name, output, command line
-	"$XENNER" -kernel "$HK" -name "$1" -m 64 -append "$3" >"$2" 2>&1 &
+boot() { # name, output, command line[, paused: built paused, then unpaused]
+	local paused=()
+	[ "${4:-}" = paused ] && paused=(-paused)
+	"$XENNER" -kernel "$HK" -name "$1" -m 64 -append "$3" "${paused[@]}" \
+		>"$2" 2>&1 &
 	GUEST=$!
 	on_exit "kill $GUEST"
+	if [ -n "${4:-}" ]; then
+		# its control socket comes up with the domain built
+		wait_until "'$XM' unpause '$1' >/dev/null 2>&1" 100 ||
+			fail "could not unpause $1"
+	fi
 	wait_guest $GUEST "$2" "hk-suspend: counting"
 }
 
@@ -41,8 +49,9 @@ nothing_left() { # what
 	return 0
 }
 
-# 1. save: the domain ends, the image is an ELF core
-boot hks "$R/a.out" "secs=120"
+# 1. save: the domain ends, the image is an ELF core (of a domain started
+# paused: that was about its start, and its restore in 2 runs at once)
+boot hks "$R/a.out" "secs=120" paused
 t0=$(date +%s%N)
 "$XM" save hks "$R/img" || { cat "$R/a.out"; fail "xenner-xm save"; }
 t1=$(date +%s%N)
