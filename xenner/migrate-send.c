@@ -55,6 +55,7 @@ struct migration {
 	bool suspend_asked;
 	bool dirty_log;	    /* KVM logs writes to both slots */
 	uint64_t *bitmap;   /* KVM's log: RAM's words, then emu's */
+	uint64_t *held;	    /* RAM pages with data in the file (no log) */
 	uint64_t ram_words; /* 64-page words of RAM in bitmap */
 	uint64_t *sent;	    /* per page: hash of what the receiver holds */
 	uint64_t nr_pages;  /* RAM pages, then emu's */
@@ -181,6 +182,15 @@ static int64_t round_send(struct xenner *x, struct migration *m, bool use_log)
 			rc = kvm_dirty_log_get(x, 1, m->bitmap + m->ram_words);
 		if (rc)
 			return rc;
+	} else {
+		/*
+		 * RAM's holes are zero pages, which the receiver has: reading
+		 * them would allocate the whole file here.  A page that gets
+		 * data later is the guest's write (KVM's log) or the host's
+		 * (the final pass).
+		 */
+		save_data_pages(x->vmcore.fd, VMCORE_RAM_OFFSET,
+				x->total_pages * PAGE, m->held);
 	}
 	for (uint64_t i = 0; !rc && i < m->nr_pages; i++) {
 		uint8_t *slot = m->buf + n * PAGE;
@@ -191,7 +201,9 @@ static int64_t round_send(struct xenner *x, struct migration *m, bool use_log)
 
 		if (atomic_load(&m->abort))
 			return -ECANCELED;
-		if (use_log && !logged(m, bit)) {
+		if (use_log ? !logged(m, bit)
+			    : i < x->total_pages &&
+				      !(m->held[i / 64] >> (i % 64) & 1)) {
 			rc = flush_run(m, first, &n, &sent);
 			continue;
 		}
@@ -270,6 +282,7 @@ static void migration_free(struct xenner *x)
 	if (m->fd >= 0)
 		close(m->fd);
 	free(m->bitmap);
+	free(m->held);
 	free(m->sent);
 	free(m->buf);
 	free(m);
@@ -314,8 +327,9 @@ const char *migrate_begin(struct xenner *x, int client, const char *args,
 	m->ram_words = (x->total_pages + 63) / 64;
 	m->bitmap = calloc(m->ram_words + (x->emu_size / PAGE + 63) / 64,
 			   sizeof(uint64_t));
+	m->held = calloc(m->ram_words, sizeof(uint64_t));
 	x->mig = m;
-	if (!m->sent || !m->buf || !m->bitmap) {
+	if (!m->sent || !m->buf || !m->bitmap || !m->held) {
 		m->fd = -1; /* the caller closes it */
 		migration_free(x);
 		return "error: out of memory";

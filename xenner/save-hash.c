@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The per-page hashes of a memory segment, on every CPU at once: a
- * migration's final pass hashes all of the guest's memory while the guest
- * is stopped, so its share of the downtime divides by the CPUs the host
- * has idle then.
+ * The per-page hashes of a memory segment, on every CPU at once, and
+ * without reading the pages its file has never had: a migration's final
+ * pass hashes all of the guest's memory while the guest is stopped, so its
+ * share of the downtime divides by the CPUs the host has idle then and by
+ * how little of its memory an idle guest has touched.  Not reading holes
+ * also keeps a migration or a save from allocating the whole of a sparse
+ * guest's tmpfs file on the source.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -16,6 +20,8 @@
 
 struct chunk {
 	const uint8_t *src;
+	const uint64_t *data; /* bitmap of pages with data; NULL: all */
+	uint64_t zero_hash;
 	uint64_t len;	   /* bytes of the segment from src on */
 	uint64_t first, n; /* pages of the chunk */
 	uint64_t *out;
@@ -28,13 +34,50 @@ static void *hash_chunk(void *arg)
 	struct chunk *c = arg;
 
 	for (uint64_t i = c->first; i < c->first + c->n; i++)
-		c->out[i] =
-			save_page_hash(c->src + i * PAGE, c->len - i * PAGE);
+		c->out[i] = c->data && !(c->data[i / 64] >> (i % 64) & 1)
+				    ? c->zero_hash
+				    : save_page_hash(c->src + i * PAGE,
+						     c->len - i * PAGE);
 	return NULL;
 }
 
-void save_hash_pages(const uint8_t *src, uint64_t len, uint64_t *out)
+int save_data_pages(int fd, uint64_t off, uint64_t len, uint64_t *data)
 {
+	uint64_t pages = (len + PAGE - 1) / PAGE, end = off + len;
+	off_t pos = off;
+
+	for (uint64_t i = 0; i < (pages + 63) / 64; i++)
+		data[i] = 0;
+	while ((uint64_t)pos < end) {
+		off_t d = lseek(fd, pos, SEEK_DATA), h;
+
+		if (d < 0 && errno == ENXIO)
+			break; /* only a hole after pos */
+		if (d < 0)
+			goto all;
+		if ((uint64_t)d >= end)
+			break;
+		h = lseek(fd, d, SEEK_HOLE);
+		if (h < 0)
+			goto all;
+		if ((uint64_t)h > end)
+			h = end;
+		for (uint64_t p = (d - off) / PAGE;
+		     p < (h - off + PAGE - 1) / PAGE; p++)
+			data[p / 64] |= 1ULL << (p % 64);
+		pos = h;
+	}
+	return 0;
+all: /* a file system without SEEK_DATA: every page may hold data */
+	for (uint64_t p = 0; p < pages; p++)
+		data[p / 64] |= 1ULL << (p % 64);
+	return -errno;
+}
+
+void save_hash_pages(const uint8_t *src, uint64_t len, uint64_t *out,
+		     const uint64_t *data)
+{
+	static const uint8_t zero[PAGE];
 	struct chunk c[MAX_THREADS];
 	uint64_t pages = (len + PAGE - 1) / PAGE, per;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -49,6 +92,8 @@ void save_hash_pages(const uint8_t *src, uint64_t len, uint64_t *out)
 		uint64_t first = t * per;
 
 		c[t] = (struct chunk){.src = src,
+				      .data = data,
+				      .zero_hash = save_page_hash(zero, PAGE),
 				      .len = len,
 				      .first = first,
 				      .n = first >= pages	 ? 0

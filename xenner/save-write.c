@@ -113,25 +113,34 @@ void seg_hash_add(struct seg_hash *sh, uint64_t h, bool last)
  * before); the hash covers all of them.
  */
 static int write_segment(struct image_out *o, uint64_t off, const uint8_t *src,
-			 uint64_t len, uint64_t *hash)
+			 uint64_t len, uint64_t *hash, int fd, uint64_t fd_off)
 {
 	uint64_t run = 0; /* start of the pending run of pages to write */
-	uint64_t *hashes = malloc((len + PAGE - 1) / PAGE * sizeof(*hashes));
+	uint64_t pages = (len + PAGE - 1) / PAGE;
+	uint64_t *hashes = malloc(pages * sizeof(*hashes));
+	uint64_t *held = fd >= 0 ? malloc((pages + 63) / 64 * 8) : NULL;
 	struct seg_hash sh = {0};
 	bool in_run = false;
 	int rc = 0;
 
-	if (!hashes)
+	if (!hashes || (fd >= 0 && !held)) {
+		free(hashes);
+		free(held);
 		return -ENOMEM;
-	save_hash_pages(src, len, hashes);
+	}
+	/* the file's holes are zero pages: not read (nor allocated) to hash */
+	if (held)
+		save_data_pages(fd, fd_off, len, held);
+	save_hash_pages(src, len, hashes, held);
 	for (uint64_t p = 0; p <= len; p += PAGE) {
 		bool data = false;
 
 		if (p < len) {
-			uint64_t h = hashes[p / PAGE];
+			uint64_t h = hashes[p / PAGE], i = p / PAGE;
+			bool hole = held && !(held[i / 64] >> (i % 64) & 1);
 
 			seg_hash_add(&sh, h, p + PAGE >= len);
-			data = !o->have(o, src + p, off + p, h);
+			data = !o->have(o, hole ? NULL : src + p, off + p, h);
 		}
 		if (data && !in_run) {
 			run = p;
@@ -144,6 +153,7 @@ static int write_segment(struct image_out *o, uint64_t off, const uint8_t *src,
 		}
 	}
 	free(hashes);
+	free(held);
 	*hash = sh.acc;
 	return rc;
 }
@@ -174,7 +184,7 @@ static bool file_have(struct image_out *o, const void *page, uint64_t off,
 	(void)o;
 	(void)off;
 	(void)hash;
-	return !memcmp(page, zero, PAGE);
+	return !page || !memcmp(page, zero, PAGE);
 }
 
 static int file_size(struct image_out *o, uint64_t size)
@@ -304,10 +314,11 @@ int save_image_write(struct xenner *x, struct image_out *o, const char *path,
 	rc = o->size(o, state_off + state_len);
 	if (!rc)
 		rc = write_segment(o, VMCORE_RAM_OFFSET, x->ram, ram_len,
-				   &s.ram_hash);
+				   &s.ram_hash, x->vmcore.fd,
+				   VMCORE_RAM_OFFSET);
 	if (!rc)
-		rc = write_segment(o, emu_off, x->emu, x->emu_size,
-				   &s.emu_hash);
+		rc = write_segment(o, emu_off, x->emu, x->emu_size, &s.emu_hash,
+				   -1, 0);
 	if (!rc)
 		rc = o->write(o, state, state_len, state_off);
 	if (rc)

@@ -49,7 +49,8 @@ struct image_out {
 	void *priv;
 	int (*write)(struct image_out *o, const void *buf, uint64_t len,
 		     uint64_t off);
-	/* hash: the page's XXH3-64 (save_page_hash) */
+	/* hash: the page's XXH3-64 (save_page_hash); page NULL: a hole of
+	 * the memory's file, zeroes not to be read */
 	bool (*have)(struct image_out *o, const void *page, uint64_t off,
 		     uint64_t hash);
 	int (*size)(struct image_out *o, uint64_t size);
@@ -75,8 +76,16 @@ struct seg_hash {
 	uint64_t h[512]; /* folded 512 at a time: one XXH3 call per 2 MiB */
 };
 void seg_hash_add(struct seg_hash *sh, uint64_t page_hash, bool last);
-/* save-hash.c: out[i] = save_page_hash of page i of src, on all CPUs */
-void save_hash_pages(const uint8_t *src, uint64_t len, uint64_t *out);
+/*
+ * save-hash.c.  save_data_pages: a bitmap of the pages of fd's [off,
+ * off + len) that hold data (SEEK_DATA); pages in holes read as zeroes.
+ * 0, or -errno with every page marked (no SEEK_DATA there).
+ * save_hash_pages: out[i] = save_page_hash of page i of src, on all CPUs;
+ * a page data (if not NULL) does not mark is taken as zeroes, unread.
+ */
+int save_data_pages(int fd, uint64_t off, uint64_t len, uint64_t *data);
+void save_hash_pages(const uint8_t *src, uint64_t len, uint64_t *out,
+		     const uint64_t *data);
 
 /* save-xenstore.c: the guest's own nodes, "relpath\0value\0" pairs */
 int save_xenstore_collect(struct xenner *x, char **out, size_t *len);
