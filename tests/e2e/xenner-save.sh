@@ -113,6 +113,10 @@ ok "xenner-xm restore: $(cat "$R/xm.out")"
 # 5. checkpoint: the guest runs on (suspend returns 1); its image restores
 boot hkc "$R/c.out" "secs=6"
 "$XM" save -c hkc "$R/ckpt" || { cat "$R/c.out"; fail "xenner-xm save -c"; }
+# the save read only the pages the guest's memory file holds: its holes
+# (most of these 64 MiB) are zeroes, and reading them would allocate them
+kb=$(du -k "$R"/vmcore.* | cut -f1)
+[ "$kb" -lt 32768 ] || fail "save -c made the running guest's memory file ${kb} KiB of 64 MiB"
 wait_guest $GUEST "$R/c.out" "suspend cancelled: running on"
 wait $GUEST
 rc=$?
