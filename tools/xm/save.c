@@ -106,10 +106,19 @@ int xm_restore_start(const char *path, const char *name, bool paused,
 	}
 	*pid = fork();
 	if (*pid == 0) {
-		char *args[] = {(char *)xenner, "-ready-fd",  XM_READY_FD_STR,
-				"-restore",	(char *)path, "-console",
-				"xenconsoled",	NULL,	      NULL,
-				NULL,		NULL,	      NULL};
+		/* "xenner -restore FILE" first, as ps and pgrep show it */
+		char *args[] = {(char *)xenner,
+				"-restore",
+				(char *)path,
+				"-ready-fd",
+				XM_READY_FD_STR,
+				"-console",
+				"xenconsoled",
+				NULL,
+				NULL,
+				NULL,
+				NULL,
+				NULL};
 
 		if (paused) {
 			/* a receiver that dies before go leaves nothing */
