@@ -497,14 +497,22 @@ int migrate_final(struct xenner *x, unsigned sv, char *msg, size_t len)
 	}
 	rc = read_line(m, line, sizeof(line), GO_TIMEOUT_MS);
 	if (rc || strncmp(line, "running ", 8)) {
-		log_err("domain %u: told the receiver to run it as domain %u "
-			"but got no confirmation (%s): it ends here",
-			x->domid, domid, rc ? strerror(-rc) : line);
+		/*
+		 * It may run there, or its paused copy ends by itself there
+		 * (-unpause-within): resuming here could make two, ending it
+		 * here none.  Parked, nothing is lost either way.
+		 */
 		snprintf(msg, len,
-			 "error: told the receiver to run domain %u but it "
-			 "did not confirm (%s); it no longer runs here",
-			 domid, rc ? strerror(-rc) : line);
-		return 0;
+			 "error: told the receiver to run it as domain %u but "
+			 "got no confirmation (%s): it stays here, paused. If "
+			 "it does not run there, `xenner-xm unpause %s` "
+			 "resumes it here (a copy there that was never "
+			 "unpaused ends by itself); if it does, `xenner-xm "
+			 "destroy %s` ends this one",
+			 domid, rc ? strerror(-rc) : line, x->cfg.name,
+			 x->cfg.name);
+		log_err("domain %u: %s", x->domid, msg + 7);
+		return 1;
 	}
 	snprintf(msg, len,
 		 "ok: domain %u on the receiver; %u round%s, %llu pages "

@@ -212,13 +212,23 @@ static void save_ended(struct xenner *x, enum xenner_exit status)
 
 static void finish_migration(struct xenner *x, unsigned sv)
 {
-	char msg[400];
+	char msg[700];
+	int rc;
 
 	/* what the guest sees on the receiver: resumed in a new domain */
 	x->vcpus[sv].page->result = 0;
-	if (!migrate_final(x, sv, msg, sizeof(msg))) {
+	rc = migrate_final(x, sv, msg, sizeof(msg));
+	if (!rc) {
 		reply(x, "%s", msg);
 		save_ended(x, XENNER_EXIT_MIGRATED);
+		return;
+	}
+	if (rc > 0) {
+		/* unknown whether it runs there: parked here, as cancelled */
+		x->vcpus[sv].page->result = 1;
+		reply(x, "%s", msg);
+		migrate_end(x);
+		save_end(x, false);
 		return;
 	}
 	/* here: cancelled, it runs on */

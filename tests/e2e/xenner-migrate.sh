@@ -8,7 +8,8 @@
 # while it runs); a receiver that dies in the stream, a restore that
 # fails on the receiver (after the guest suspended: it resumes at the
 # source) and a migrate client killed in the pre-copy each leave the guest
-# running at the source and nothing at the receiver; a domain `xenner-xm create` started migrates and its
+# running at the source and nothing at the receiver; a receiver killed
+# after it said ready leaves it paused at the source until unpaused; a domain `xenner-xm create` started migrates and its
 # monitor does not restart it at the source.
 . "$(dirname "$0")/lib.sh"
 [ -w /dev/kvm ] || skip "no writable /dev/kvm"
@@ -88,6 +89,42 @@ wait_until "grep -q 'hk-suspend: suspend cancelled: running on' '$A/hk1.out'" 50
 	{ cat "$A/hk1.out"; fail "the guest did not resume at the source"; }
 runs_at_source hk1 "restore failed"
 ok "restore fails at the receiver: the guest resumed at the source"
+
+# 3b. the receiver SIGKILLed right after it said ready: the sender's go
+# goes out and no confirmation comes back.  Whether the guest runs there
+# is unknown, so it stays at the source, paused, for an administrator:
+# here the receiver's never-unpaused copy is destroyed and the source's
+# unpaused, and it counts on (its suspend returns 1)
+cat >"$A/die-after-ready" <<'SH'
+#!/bin/bash
+# the receiver, its answers passed on; SIGKILLed right after "ready",
+# before it reads go; the stream stays open 2 s more
+f=$(mktemp -u /tmp/xenner-ready.XXXXXX)
+mkfifo "$f"
+"$@" <&0 >"$f" 2>/dev/null &
+r=$!
+while IFS= read -r line; do
+	echo "$line"
+	case $line in ready*) kill -9 $r; sleep 2; break ;; esac
+done <"$f"
+rm -f "$f"
+SH
+chmod +x "$A/die-after-ready"
+n=$(grep -c 'suspend cancelled: running on' "$A/hk1.out")
+"$XM" migrate -l -s '' hk1 "$A/die-after-ready $RECEIVE" >"$A/m.out" 2>&1 &&
+	fail "a migration whose receiver died after ready succeeded"
+grep -q "no confirmation.*it stays here, paused" "$A/m.out" || { cat "$A/m.out"; fail "no 'stays here, paused'"; }
+kill -0 $GUEST 2>/dev/null || { cat "$A/hk1.out"; fail "the source xenner ended without a confirmation"; }
+sleep 1
+[ "$(grep -c 'suspend cancelled: running on' "$A/hk1.out")" = "$n" ] ||
+	fail "the guest resumed at the source by itself"
+XENNER_RUNDIR=$C "$XM" destroy hk1 >/dev/null 2>&1 ||
+	fail "no paused copy of hk1 at the receiver to destroy"
+"$XM" unpause hk1 || fail "unpause at the source"
+wait_until "[ \$(grep -c 'suspend cancelled: running on' '$A/hk1.out') -gt $n ]" 50 ||
+	{ cat "$A/hk1.out"; fail "the guest did not resume at the source after unpause"; }
+runs_at_source hk1 "receiver died after ready"
+ok "receiver killed after ready: $(grep -o 'no confirmation ([^)]*)' "$A/m.out"); paused at the source until unpaused, then it counted on"
 
 # 4. after all that, a live migration moves it, at most 1 MiB/s while it
 # runs: the pages sent then cannot have taken less than that allows

@@ -106,6 +106,7 @@ int xm_restore_start(const char *path, const char *name, bool paused,
 	}
 	*pid = fork();
 	if (*pid == 0) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		/* "xenner -restore FILE" first, as ps and pgrep show it */
 		char *args[] = {(char *)xenner,
 				"-restore",
@@ -129,6 +130,10 @@ int xm_restore_start(const char *path, const char *name, bool paused,
 			args[10] = "-take-image";
 		}
 		setsid();
+		/* not migrate-receive's stdin, the stream: a receiver that
+		 * dies must close it */
+		if (nul >= 0)
+			dup2(nul, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 		if (xm_ready_child(ready[1]))
