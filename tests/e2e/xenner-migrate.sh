@@ -97,15 +97,15 @@ ok "restore fails at the receiver: the guest resumed at the source"
 # unpaused, and it counts on (its suspend returns 1)
 cat >"$A/die-after-ready" <<'SH'
 #!/bin/bash
-# the receiver, its answers passed on; SIGKILLed right after "ready",
-# before it reads go; the stream stays open 2 s more
+# the receiver, its answers passed on; its "ready" only once it is
+# SIGKILLed, so that it never reads the go; the stream stays open 2 s more
 f=$(mktemp -u /tmp/xenner-ready.XXXXXX)
 mkfifo "$f"
 "$@" <&0 >"$f" 2>/dev/null &
 r=$!
 while IFS= read -r line; do
+	case $line in ready*) kill -9 $r; wait $r; echo "$line"; sleep 2; break ;; esac
 	echo "$line"
-	case $line in ready*) kill -9 $r; sleep 2; break ;; esac
 done <"$f"
 rm -f "$f"
 SH
@@ -118,8 +118,8 @@ kill -0 $GUEST 2>/dev/null || { cat "$A/hk1.out"; fail "the source xenner ended 
 sleep 1
 [ "$(grep -c 'suspend cancelled: running on' "$A/hk1.out")" = "$n" ] ||
 	fail "the guest resumed at the source by itself"
-XENNER_RUNDIR=$C "$XM" destroy hk1 >/dev/null 2>&1 ||
-	fail "no paused copy of hk1 at the receiver to destroy"
+XENNER_RUNDIR=$C "$XM" destroy hk1 >"$A/d.out" 2>&1 ||
+	{ cat "$A/d.out" "$C/xm/hk1.log"; fail "no paused copy of hk1 at the receiver to destroy"; }
 "$XM" unpause hk1 || fail "unpause at the source"
 wait_until "[ \$(grep -c 'suspend cancelled: running on' '$A/hk1.out') -gt $n ]" 50 ||
 	{ cat "$A/hk1.out"; fail "the guest did not resume at the source after unpause"; }
