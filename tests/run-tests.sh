@@ -162,9 +162,10 @@ run_one() { # path
 
 # The VM batch: one boot of the SVM VM runs this script with --here on
 # the given tests; its result lines are counted here as "NAME [svm]".
-run_in_svm() { # paths...
+run_in_svm() { # batch-name paths...
 	local names=() t line word name rest vmrc reported=" " why
-	local vmlog=$logdir/svm
+	local vmlog=$logdir/$1
+	shift
 	for t in "$@"; do names+=("=$(basename "$t")"); done
 	mkdir -p "$vmlog"
 	echo "== ${#names[@]} test(s) in the SVM test VM (QEMU TCG, nested" \
@@ -297,8 +298,22 @@ done
 svm_limit=4500 svm_smp=${SVMVM_SMP:-1}
 # the smoke set runs beside the native tests
 [ $kvm_ok = 1 ] && svm_limit=1500
-# the VM batch is the longest job of all
-[ ${#vm_tests[@]} -gt 0 ] && run_job run_in_svm "${vm_tests[@]}"
+# The VM batches are the longest jobs of all.  Where every guest test runs
+# in the VM, one VM per host CPU (two at most) shares them out, longest
+# first: the parallelism of a 2-vCPU L1 without its breakage.
+batches=1
+[ $kvm_ok = 0 ] && [ "$jobs_max" -ge 2 ] && [ ${#vm_tests[@]} -ge 2 ] && batches=2
+batches=${SVM_BATCHES:-$batches}
+if [ ${#vm_tests[@]} -gt 0 ]; then
+	declare -a batch1=() batch2=()
+	k=0
+	while IFS= read -r t; do
+		if [ $((k % batches)) = 0 ]; then batch1+=("$t"); else batch2+=("$t"); fi
+		k=$((k + 1))
+	done < <(order "${vm_tests[@]}")
+	run_job run_in_svm svm "${batch1[@]}"
+	[ ${#batch2[@]} -gt 0 ] && run_job run_in_svm svm2 "${batch2[@]}"
+fi
 while IFS= read -r t; do
 	run_job run_one "$t"
 done < <(order ${here_tests[@]+"${here_tests[@]}"})
