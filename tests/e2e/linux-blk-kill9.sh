@@ -53,6 +53,7 @@ die() {
 		"$XENNER_RUNDIR/evtchnd.log" | tail -n 60
 	fail "$@"
 }
+before=-1
 for ((r = 1; r <= rounds; r++)); do
 	# a random moment: 0.5 to 2.5 s of writing, then SIGKILL mid-stream
 	sleep "$((RANDOM % 3)).$((RANDOM % 10))"
@@ -72,6 +73,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 wait_guest $pid "$out" "^XT-DONE" 6000
 last_kill=$before
+[ "$last_kill" -ge 0 ] || die "the guest wrote every record before the first SIGKILL: nothing was tested"
 wait "$pid"
 rc=$?
 [ $rc = 0 ] || die "xenner exit $rc"
