@@ -162,7 +162,7 @@ static int dirty_log_set(struct xenner *x, bool on)
 /* page i was written since the last round, as far as KVM knows */
 static bool logged(const struct migration *m, uint64_t i)
 {
-	return m->bitmap[i / 64] >> (i % 64) & 1;
+	return save_page_bit(m->bitmap, i);
 }
 
 /*
@@ -203,7 +203,7 @@ static int64_t round_send(struct xenner *x, struct migration *m, bool use_log)
 			return -ECANCELED;
 		if (use_log ? !logged(m, bit)
 			    : i < x->total_pages &&
-				      !(m->held[i / 64] >> (i % 64) & 1)) {
+				      !save_page_bit(m->held, i)) {
 			rc = flush_run(m, first, &n, &sent);
 			continue;
 		}
@@ -296,7 +296,6 @@ const char *migrate_begin(struct xenner *x, int client, const char *args,
 	struct migration *m;
 	unsigned live, timeout, mibps = 0;
 	uint64_t zero_hash;
-	static uint8_t zero[PAGE];
 	int n = 0, k = 0;
 
 	if (save_pending(x))
@@ -335,7 +334,7 @@ const char *migrate_begin(struct xenner *x, int client, const char *args,
 		return "error: out of memory";
 	}
 	/* the receiver's new file reads zeroes */
-	zero_hash = save_page_hash(zero, PAGE);
+	zero_hash = save_zero_hash();
 	for (uint64_t i = 0; i < m->nr_pages; i++)
 		m->sent[i] = zero_hash;
 	m->t_start = now();

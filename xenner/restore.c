@@ -204,32 +204,19 @@ static bool has_data(const struct restore_image *r, uint64_t off)
 {
 	uint64_t i = (off - VMCORE_RAM_OFFSET) / PAGE;
 
-	return !r->data || (r->data[i / 64] >> (i % 64) & 1);
+	return !r->data || save_page_bit(r->data, i);
 }
 
 /* Marks the pages of the file's data extents (all of them where the
  * file system cannot tell: r->data stays NULL). */
 static void find_data(struct restore_image *r, int fd)
 {
-	uint64_t pages = (r->size - VMCORE_RAM_OFFSET + PAGE - 1) / PAGE;
-	off_t off = VMCORE_RAM_OFFSET, d, h;
+	uint64_t len = r->size - VMCORE_RAM_OFFSET;
 
-	r->data = calloc((pages + 63) / 64, sizeof(uint64_t));
-	while (r->data && off < (off_t)r->size) {
-		d = lseek(fd, off, SEEK_DATA);
-		if (d < 0 && errno == ENXIO)
-			break; /* a hole to the end */
-		h = d < 0 ? -1 : lseek(fd, d, SEEK_HOLE);
-		if (h < 0) {
-			free(r->data);
-			r->data = NULL;
-			break;
-		}
-		for (uint64_t i = (d - VMCORE_RAM_OFFSET) / PAGE;
-		     i < pages && i * PAGE + VMCORE_RAM_OFFSET < (uint64_t)h;
-		     i++)
-			r->data[i / 64] |= 1ULL << (i % 64);
-		off = h;
+	r->data = calloc(((len + PAGE - 1) / PAGE + 63) / 64, sizeof(uint64_t));
+	if (r->data && save_data_pages(fd, VMCORE_RAM_OFFSET, len, r->data)) {
+		free(r->data);
+		r->data = NULL;
 	}
 }
 
@@ -237,8 +224,7 @@ static void find_data(struct restore_image *r, int fd)
 static uint64_t segment_hash(struct restore_image *r, uint64_t off,
 			     uint64_t len)
 {
-	static const uint8_t zero[PAGE];
-	uint64_t zero_hash = save_page_hash(zero, PAGE);
+	uint64_t zero_hash = save_zero_hash();
 	struct seg_hash sh = {0};
 
 	for (uint64_t p = 0; p < len; p += PAGE) {

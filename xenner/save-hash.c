@@ -34,7 +34,7 @@ static void *hash_chunk(void *arg)
 	struct chunk *c = arg;
 
 	for (uint64_t i = c->first; i < c->first + c->n; i++)
-		c->out[i] = c->data && !(c->data[i / 64] >> (i % 64) & 1)
+		c->out[i] = c->data && !save_page_bit(c->data, i)
 				    ? c->zero_hash
 				    : save_page_hash(c->src + i * PAGE,
 						     c->len - i * PAGE);
@@ -77,7 +77,7 @@ all: /* a file system without SEEK_DATA: every page may hold data */
 void save_hash_pages(const uint8_t *src, uint64_t len, uint64_t *out,
 		     const uint64_t *data)
 {
-	static const uint8_t zero[PAGE];
+	uint64_t zero_hash = save_zero_hash();
 	struct chunk c[MAX_THREADS];
 	uint64_t pages = (len + PAGE - 1) / PAGE, per;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -93,7 +93,7 @@ void save_hash_pages(const uint8_t *src, uint64_t len, uint64_t *out,
 
 		c[t] = (struct chunk){.src = src,
 				      .data = data,
-				      .zero_hash = save_page_hash(zero, PAGE),
+				      .zero_hash = zero_hash,
 				      .len = len,
 				      .first = first,
 				      .n = first >= pages	 ? 0

@@ -91,9 +91,16 @@ static void prstatus_of(const struct save_vcpu *s, struct elf_prstatus *p)
 	memcpy(&p->pr_reg, &u, sizeof(u));
 }
 
+static const uint8_t zero_page[PAGE];
+
 uint64_t save_page_hash(const void *page, uint64_t len)
 {
 	return XXH3_64bits(page, len < PAGE ? len : PAGE);
+}
+
+uint64_t save_zero_hash(void)
+{
+	return save_page_hash(zero_page, PAGE);
 }
 
 void seg_hash_add(struct seg_hash *sh, uint64_t h, bool last)
@@ -136,8 +143,8 @@ static int write_segment(struct image_out *o, uint64_t off, const uint8_t *src,
 		bool data = false;
 
 		if (p < len) {
-			uint64_t h = hashes[p / PAGE], i = p / PAGE;
-			bool hole = held && !(held[i / 64] >> (i % 64) & 1);
+			uint64_t h = hashes[p / PAGE];
+			bool hole = held && !save_page_bit(held, p / PAGE);
 
 			seg_hash_add(&sh, h, p + PAGE >= len);
 			data = !o->have(o, hole ? NULL : src + p, off + p, h);
@@ -179,12 +186,10 @@ static int file_write(struct image_out *o, const void *buf, uint64_t len,
 static bool file_have(struct image_out *o, const void *page, uint64_t off,
 		      uint64_t hash)
 {
-	static const uint8_t zero[PAGE];
-
 	(void)o;
 	(void)off;
 	(void)hash;
-	return !page || !memcmp(page, zero, PAGE);
+	return !page || !memcmp(page, zero_page, PAGE);
 }
 
 static int file_size(struct image_out *o, uint64_t size)

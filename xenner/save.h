@@ -76,6 +76,13 @@ struct seg_hash {
 	uint64_t h[512]; /* folded 512 at a time: one XXH3 call per 2 MiB */
 };
 void seg_hash_add(struct seg_hash *sh, uint64_t page_hash, bool last);
+/* save_page_hash of a page of zeroes (holes, a receiver's fresh file) */
+uint64_t save_zero_hash(void);
+/* bit i of a page bitmap (save_data_pages, KVM's dirty log) */
+static inline bool save_page_bit(const uint64_t *map, uint64_t i)
+{
+	return map[i / 64] >> (i % 64) & 1;
+}
 /*
  * save-hash.c.  save_data_pages: a bitmap of the pages of fd's [off,
  * off + len) that hold data (SEEK_DATA); pages in holes read as zeroes.
