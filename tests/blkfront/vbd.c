@@ -132,15 +132,6 @@ static void queues_free(struct bf_vbd *v, bool force)
 	v->d.connected = false;
 }
 
-/* A node an earlier connection with more pages or queues left. */
-static void fe_rm(struct bf_vbd *v, const char *key)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", v->d.fe, key);
-	xs_rm(td.xs, XBT_NULL, path);
-}
-
 int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
 		bool persistent, bool unchecked)
 {
@@ -198,13 +189,13 @@ int vbd_connect(struct bf_vbd *v, unsigned int order, unsigned int queues,
 	if (order)
 		ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "ring-page-order",
 				  "%u", order);
-	else
-		fe_rm(v, "ring-page-order");
+	else /* what an earlier connection with more pages left */
+		td_rm(v->d.fe, "ring-page-order");
 	if (queues > 1)
 		ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe,
 				  "multi-queue-num-queues", "%u", queues);
 	else
-		fe_rm(v, "multi-queue-num-queues");
+		td_rm(v->d.fe, "multi-queue-num-queues");
 	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "protocol", "%s",
 			  XEN_IO_PROTO_ABI_X86_64);
 	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "feature-persistent", "%d",

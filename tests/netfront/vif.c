@@ -181,14 +181,12 @@ int vif_connect(struct nf_vif *v, unsigned int queues, bool split, bool sg,
 				  "multi-queue-num-queues", "%u", queues);
 	} else {
 		/* What an earlier connection with more queues left. */
-		char path[192];
+		char key[16];
 
-		snprintf(path, sizeof(path), "%s/multi-queue-num-queues",
-			 v->d.fe);
-		xs_rm(td.xs, XBT_NULL, path);
+		td_rm(v->d.fe, "multi-queue-num-queues");
 		for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
-			snprintf(path, sizeof(path), "%s/queue-%u", v->d.fe, i);
-			xs_rm(td.xs, XBT_NULL, path);
+			snprintf(key, sizeof(key), "queue-%u", i);
+			td_rm(v->d.fe, key);
 		}
 	}
 	ret |= xsu_printf(td.xs, XBT_NULL, v->d.fe, "request-rx-copy", "1");

@@ -76,6 +76,14 @@ long td_read_num(const char *dir, const char *key, long def)
 	return v;
 }
 
+void td_rm(const char *dir, const char *key)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	xs_rm(td.xs, XBT_NULL, path);
+}
+
 void td_set_state(const char *fe, int state)
 {
 	xsu_printf(td.xs, XBT_NULL, fe, "state", "%d", state);

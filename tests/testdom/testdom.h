@@ -135,6 +135,8 @@ int td_dev_cmd(struct td_dev *d, char **w, int n);
 void td_dev_remove(struct td_dev *d);
 /* dir/key as a number; def if absent. */
 long td_read_num(const char *dir, const char *key, long def);
+/* Removes dir/key (and what is under it); gone already is fine. */
+void td_rm(const char *dir, const char *key);
 /* Writes the frontend's state. */
 void td_set_state(const char *fe, int state);
 /*
