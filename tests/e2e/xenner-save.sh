@@ -115,7 +115,8 @@ boot hkc "$R/c.out" "secs=6"
 "$XM" save -c hkc "$R/ckpt" || { cat "$R/c.out"; fail "xenner-xm save -c"; }
 # the save read only the pages the guest's memory file holds: its holes
 # (most of these 64 MiB) are zeroes, and reading them would allocate them
-kb=$(du -k "$R"/vmcore.* | cut -f1)
+id=$("$XM" list | awk '$1 == "hkc" { print $2 }')
+kb=$(du -k "$R/vmcore.$id" | cut -f1) || fail "no vmcore of hkc (domain '$id')"
 [ "$kb" -lt 32768 ] || fail "save -c made the running guest's memory file ${kb} KiB of 64 MiB"
 wait_guest $GUEST "$R/c.out" "suspend cancelled: running on"
 wait $GUEST
