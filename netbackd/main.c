@@ -4,6 +4,7 @@
  * and netbackd(8).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,16 @@ static void parse_arg(int c, const char *arg)
 	}
 }
 
+/* What a stalled vif is waiting for, without stopping anything. */
+static void on_sigusr1(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	for (struct xenbus_device *xd = nb.xb.devs; xd; xd = xd->next)
+		netif_log_state(xd);
+}
+
 static const struct option netbackd_opts[] = {
 	{"max-queues", required_argument, NULL, 'q'},
 	{"no-split-event-channels", no_argument, NULL, 'S'},
@@ -55,6 +66,7 @@ static const struct daemon_args netbackd_args = {
 int main(int argc, char **argv)
 {
 	struct daemon d = {.prog = "netbackd"};
+	struct event *usr1;
 
 	nb.max_queues = 4;
 	nb.split_evtchn = true;
@@ -68,12 +80,16 @@ int main(int argc, char **argv)
 		die("cannot set up the event loop");
 	if (xenbus_backend_init(&nb.xb, nb.base, "vif", &netback_ops))
 		die("cannot start serving backend/vif");
+	usr1 = evsignal_new(nb.base, SIGUSR1, on_sigusr1, NULL);
+	if (!usr1 || evsignal_add(usr1, NULL))
+		die("cannot set up SIGUSR1");
 	daemon_ready(&d, nb.base, "closing all vifs");
 	log_info("serving %s", nb.xb.root);
 
 	event_base_dispatch(nb.base);
 
 	xenbus_backend_exit(&nb.xb);
+	event_free(usr1);
 	daemon_exit(&d);
 	tap_exit();
 	event_base_free(nb.base);

@@ -102,6 +102,8 @@ int netif_disconnect(struct xenbus_device *xd);
 void netif_port_event(void *ctx, evtchn_port_t port);
 /* A ring is broken: take the vif down (from the event loop). */
 void netif_break(struct netq *q, const char *ring, const char *why);
+/* SIGUSR1: each connected queue's ring indices and counters, at info. */
+void netif_log_state(struct xenbus_device *xd);
 
 /* tx.c */
 void tx_work(struct netq *q);

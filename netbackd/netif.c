@@ -267,3 +267,32 @@ void netif_port_event(void *ctx, evtchn_port_t port)
 	if (port == q->rx_port && !q->broken)
 		rx_work(q);
 }
+
+void netif_log_state(struct xenbus_device *xd)
+{
+	struct netdev *dev = netdev_of(xd);
+
+	for (unsigned int i = 0; i < dev->nr_q; i++) {
+		const struct netq *q = &dev->q[i];
+		const netif_tx_sring_t *t = q->tx.sring;
+		const netif_rx_sring_t *r = q->rx.sring;
+
+		if (!t || !r)
+			continue;
+		log_info("%s q%u: tx req_prod %u req_cons %u rsp_prod %u "
+			 "req_event %u rsp_event %u port %u; rx req_prod %u "
+			 "req_cons %u rsp_prod %u req_event %u rsp_event %u "
+			 "port %u; frame pending %u tap %s%s; frames tx %llu "
+			 "rx %llu drops tx %llu rx %llu",
+			 xd->name, i, t->req_prod, q->tx.req_cons, t->rsp_prod,
+			 t->req_event, t->rsp_event, q->tx_port, r->req_prod,
+			 q->rx.req_cons, r->rsp_prod, r->req_event,
+			 r->rsp_event, q->rx_port, q->rx_len,
+			 q->tap_waiting ? "waiting for buffers" : "read",
+			 q->broken ? ", broken" : "",
+			 (unsigned long long)q->tx_frames,
+			 (unsigned long long)q->rx_frames,
+			 (unsigned long long)q->tx_drops,
+			 (unsigned long long)q->rx_drops);
+	}
+}

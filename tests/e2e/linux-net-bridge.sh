@@ -30,6 +30,9 @@ nsx "$DOM0" start || { show_logs; fail "xenner-dom0 start"; }
 up='modprobe xen-netfront; i=0; while ! ip link show eth0 >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;'
 up+=' ip link set eth0 up; ip addr add'
 run_a="$up 10.78.0.2/24 dev eth0; ip addr add fd78::2/64 dev eth0;"
+# every 2 minutes: eth0's event counts, to tell a stalled ring from a
+# guest that stopped taking events
+run_a+=' (while sleep 120; do grep -h eth0 /proc/interrupts; done) &'
 # busybox nc ends when either direction does: A's stdin is a FIFO that
 # stays open (not sleep | nc, a pipeline the shell would wait for)
 run_a+=' mkfifo /tmp/hold; exec 3<>/tmp/hold;'
@@ -53,11 +56,26 @@ pa=$!
 guest b 00:16:3e:78:00:03 "$run_b" &
 pb=$!
 on_exit "kill $pa $pb"
+# Shortly before the guests' limit, what they wait for goes to the logs:
+# netbackd's ring indices and each vCPU's registers.
+(
+	sleep "$(scaled 470)"
+	echo "--- still running after $(scaled 470) s: SIGUSR1 to netbackd and both xenners"
+	kill -USR1 "$(cat "$XENNER_RUNDIR/netbackd.pid")"
+	pkill -USR1 -f "^[^ ]*/xenner -name [ab] -kernel" # not timeout
+) >>"$XENNER_RUNDIR/watchdog.log" 2>&1 &
+watchdog=$!
+on_exit "pkill -P $watchdog; kill $watchdog"
 wait "$pb"
 rcb=$?
 wait "$pa"
 rca=$?
-show() { tail -n 20 "$XENNER_RUNDIR/a.out"; tail -n 20 "$XENNER_RUNDIR/b.out"; show_logs; }
+show() {
+	tail -n 60 "$XENNER_RUNDIR/a.out"
+	tail -n 60 "$XENNER_RUNDIR/b.out"
+	show_logs
+	grep -h ' q[0-9]: tx req_prod' "$XENNER_RUNDIR/netbackd.log"
+}
 [ $rca = 0 ] && [ $rcb = 0 ] || { show; fail "xenner exit a=$rca b=$rcb"; }
 grep -q "^XT-B-PING-OK" "$XENNER_RUNDIR/b.out" || { show; fail "guest b could not ping guest a"; }
 ok "guest b pings guest a through the bridge"

@@ -23,6 +23,7 @@ wait-file $R/taps-ready
 connect 0
 addr 0 10.0.0.2 10.0.0.1
 ping 0 3
+wait-file $R/dumped
 udp 0 7777 100 3
 recv-udp 0 5555 100 3
 udp 0 7777 1400 4 slots=3
@@ -100,10 +101,19 @@ nsx ip link show "vif$id.0" | grep -q "fe:ff:ff:ff:ff:ff" || fail "tap MAC"
 ok "taps made, bridged, features advertised"
 touch "$R/taps-ready"
 
+# SIGUSR1 logs the connected queue's ring state; the frontend waits for it.
+wait_until "grep -q 'd$id/0: connected' '$R/netbackd.log'" 100 || fail "vif 0 did not connect"
+kill -USR1 "$NETBACKD_PID"
+wait_until "grep -q 'd$id/0 q0: tx req_prod [0-9]* req_cons [0-9]* rsp_prod .* rx req_prod [0-9]* .* frames tx [0-9]* rx [0-9]*' '$R/netbackd.log'" 50 ||
+	{ tail "$R/netbackd.log"; fail "SIGUSR1: no ring state of vif 0"; }
+touch "$R/dumped"
+ok "SIGUSR1 logs each queue's ring indices"
+
 wait "$front" || { expect_lines "$out" "(exit status)"; }
 bench=$(grep '^BENCH' "$out")
 echo "$bench"
 expect_lines <(grep -v '^BENCH' "$out" | tail -n +2) "OK
+OK
 OK
 OK
 OK
