@@ -55,12 +55,13 @@ expect_error "only one -vfb" -kernel /bin/true -vfb vnc=1 -vfb vnc=2
 
 # No usable KVM: one line with the cause and the way out, before any dom0
 # service starts or any file is written (a private mount namespace hides
-# or replaces /dev/kvm; the run directory has no dom0 services, so xenner
-# would otherwise start a private set there first).
+# /dev/kvm, or makes it /dev/null's device on a /dev of its own, which
+# works on a host without one; the run directory has no dom0 services, so
+# xenner would otherwise start a private set there first).
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
 	k=$BUILD/tests/guests/tk-hypercall
 	need_file "$k" "make"
-	out=$(unshare -m sh -c 'mount --bind /dev/null /dev/kvm && exec "$@"' \
+	out=$(unshare -m sh -c 'mount -t tmpfs none /dev && mknod /dev/kvm c 1 3 && exec "$@"' \
 		- "$XENNER" -kernel "$k" 2>&1)
 	rc=$?
 	[ $rc = 1 ] || fail "not a KVM device: exit $rc ($out)"
