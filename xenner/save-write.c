@@ -114,54 +114,65 @@ void seg_hash_add(struct seg_hash *sh, uint64_t h, bool last)
 	}
 }
 
+/* Pages copied before they are written: a run is sent from the copy. */
+#define BOUNCE_PAGES 256
+
 /*
  * Writes len bytes of memory at image offset off, except the pages the
  * reader has already (holes of a fresh file; pages a migration sent
  * before); the hash covers all of them.
+ *
+ * Host processes may write the memory while this runs (netbackd's
+ * receive copies, blkbackd's reads, events from evtchnd), vCPUs parked
+ * or not.  So a page is copied once, and its copy is both hashed and
+ * written: the image always matches its checksum.  What such a writer
+ * does after its page was copied is lost, as after Xen's last pass; the
+ * resumed frontends reconnect and issue their requests again.
  */
 static int write_segment(struct image_out *o, uint64_t off, const uint8_t *src,
 			 uint64_t len, uint64_t *hash, int fd, uint64_t fd_off)
 {
-	uint64_t run = 0; /* start of the pending run of pages to write */
 	uint64_t pages = (len + PAGE - 1) / PAGE;
 	uint64_t *hashes = malloc(pages * sizeof(*hashes));
 	uint64_t *held = fd >= 0 ? malloc((pages + 63) / 64 * 8) : NULL;
+	uint8_t *bounce = malloc(BOUNCE_PAGES * PAGE);
+	uint64_t run = 0, blen = 0; /* image offset and bytes in bounce */
 	struct seg_hash sh = {0};
-	bool in_run = false;
 	int rc = 0;
 
-	if (!hashes || (fd >= 0 && !held)) {
-		free(hashes);
-		free(held);
-		return -ENOMEM;
+	if (!hashes || !bounce || (fd >= 0 && !held)) {
+		rc = -ENOMEM;
+		goto out;
 	}
 	/* the file's holes are zero pages: not read (nor allocated) to hash */
 	if (held)
 		save_data_pages(fd, fd_off, len, held);
 	save_hash_pages(src, len, hashes, held);
-	for (uint64_t p = 0; p <= len; p += PAGE) {
-		bool data = false;
+	for (uint64_t p = 0; p < len && !rc; p += PAGE) {
+		uint64_t n = len - p < PAGE ? len - p : PAGE;
+		uint64_t h = hashes[p / PAGE];
+		bool data = !o->have(o, off + p, h);
 
-		if (p < len) {
-			uint64_t h = hashes[p / PAGE];
-			bool hole = held && !save_page_bit(held, p / PAGE);
-
-			seg_hash_add(&sh, h, p + PAGE >= len);
-			data = !o->have(o, hole ? NULL : src + p, off + p, h);
+		if (blen && (!data || blen == BOUNCE_PAGES * PAGE)) {
+			rc = o->write(o, bounce, blen, run);
+			blen = 0;
 		}
-		if (data && !in_run) {
-			run = p;
-			in_run = true;
-		} else if (!data && in_run) {
-			rc = o->write(o, src + run, p - run, off + run);
-			if (rc)
-				break;
-			in_run = false;
+		if (data) {
+			if (!blen)
+				run = off + p;
+			memcpy(bounce + blen, src + p, n);
+			h = save_page_hash(bounce + blen, n);
+			blen += n;
 		}
+		seg_hash_add(&sh, h, p + PAGE >= len);
 	}
+	if (!rc && blen)
+		rc = o->write(o, bounce, blen, run);
+	*hash = sh.acc;
+out:
 	free(hashes);
 	free(held);
-	*hash = sh.acc;
+	free(bounce);
 	return rc;
 }
 
@@ -183,13 +194,11 @@ static int file_write(struct image_out *o, const void *buf, uint64_t len,
 }
 
 /* a fresh file reads zeroes where nothing was written */
-static bool file_have(struct image_out *o, const void *page, uint64_t off,
-		      uint64_t hash)
+static bool file_have(struct image_out *o, uint64_t off, uint64_t hash)
 {
 	(void)o;
 	(void)off;
-	(void)hash;
-	return !page || !memcmp(page, zero_page, PAGE);
+	return hash == save_zero_hash();
 }
 
 static int file_size(struct image_out *o, uint64_t size)

@@ -49,10 +49,8 @@ struct image_out {
 	void *priv;
 	int (*write)(struct image_out *o, const void *buf, uint64_t len,
 		     uint64_t off);
-	/* hash: the page's XXH3-64 (save_page_hash); page NULL: a hole of
-	 * the memory's file, zeroes not to be read */
-	bool (*have)(struct image_out *o, const void *page, uint64_t off,
-		     uint64_t hash);
+	/* hash: the page's XXH3-64 (save_page_hash) as it was read */
+	bool (*have)(struct image_out *o, uint64_t off, uint64_t hash);
 	int (*size)(struct image_out *o, uint64_t size);
 	int (*done)(struct image_out *o);
 };
