@@ -120,6 +120,7 @@ void emu_counters_print(FILE *out, unsigned domid,
 	line(out, "page-table writes emulated", c->ptwr_emulations);
 	line(out, "M2P at Xen's address refused", c->m2p_xen_slot_refused);
 	line(out, "  reads of it emulated", c->m2p_reads_emulated);
+	line(out, "irets to the failsafe callback", c->failsafe);
 	line(out, "emu entries", emu_counters_entries(c));
 	for (unsigned n = 1; n < EMU_REQ_MAX; n++) {
 		char what[48];

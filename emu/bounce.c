@@ -107,6 +107,29 @@ void bounce_exception(struct emu_cpu *cpu, struct regs *regs, unsigned vec,
 	bounce(cpu, regs, t->address, flags, error_code);
 }
 
+/*
+ * Xen gives the guest's failsafe callback a context its iretq could not
+ * return to (a bad CS, SS, RIP or RSP), with the data selectors in the
+ * frame.  Linux sees them unchanged, calls it a bad IRET and raises #GP
+ * for the task: an unprivileged process that sigreturns to a
+ * non-canonical RIP or a bogus CS gets SIGSEGV; the domain lives on.
+ * A RIP or RSP in Xen's own range goes here too, where on Xen the
+ * first fetch or push would fault (#PF): the task gets its signal
+ * either way, and emu never returns into its own range.
+ */
+void bounce_failsafe(struct emu_cpu *cpu, struct regs *regs)
+{
+	if (!cpu->failsafe_cb)
+		emu_crash(cpu,
+			  "emu: iret to rip %lx cs %lx rsp %lx ss %lx, which "
+			  "the CPU refuses, and no failsafe callback",
+			  regs->rip, regs->cs, regs->rsp, regs->ss);
+	count_inc(cpu, failsafe);
+	bounce(cpu, regs, cpu->failsafe_cb,
+	       TBF_FAILSAFE | (cpu->failsafe_masks_events ? TBF_INTERRUPT : 0),
+	       0);
+}
+
 void return_to_guest_slow(struct emu_cpu *cpu, struct regs *regs)
 {
 	struct vcpu_info *vi;

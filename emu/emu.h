@@ -152,6 +152,8 @@ void bounce(struct emu_cpu *cpu, struct regs *regs, uint64_t handler,
 	    unsigned flags, uint64_t error_code);
 void bounce_exception(struct emu_cpu *cpu, struct regs *regs, unsigned vec,
 		      bool has_error, uint64_t error_code);
+/* regs is a context the CPU would not return to: the failsafe callback. */
+void bounce_failsafe(struct emu_cpu *cpu, struct regs *regs);
 /* Called on every way back to the guest: delivers pending events, stops
  * a vCPU that VCPUOP_down took down.  Inline, since nearly always there is
  * nothing to do. */

@@ -7,6 +7,7 @@
 #include <xen/callback.h>
 
 #include "hypercall.h"
+#include "smp.h"
 
 long hc_set_trap_table(struct emu_cpu *cpu, uint64_t traps, uint64_t a2,
 		       uint64_t a3, uint64_t a4, uint64_t a5)
@@ -184,9 +185,6 @@ long hc_iret(struct emu_cpu *cpu, uint64_t a1, uint64_t a2, uint64_t a3,
 		if (cpu->kernel_mode)
 			toggle_guest_mode(cpu);
 	}
-	if (!guest_range_ok(ic.rip, 1) || !guest_range_ok(ic.rsp, 0))
-		emu_crash(cpu, "emu: iret to %lx with stack %lx", ic.rip,
-			  ic.rsp);
 	regs->rip = ic.rip;
 	regs->cs = ic.cs | 3;
 	regs->rflags = (ic.rflags & ~(uint64_t)(X86_EFLAGS_IOPL |
@@ -199,5 +197,10 @@ long hc_iret(struct emu_cpu *cpu, uint64_t a1, uint64_t a2, uint64_t a3,
 		regs->rcx = ic.rcx;
 	}
 	cpu->vcpu_info->evtchn_upcall_mask = !(ic.rflags & X86_EFLAGS_IF);
+	/* where Xen's own iretq would fault, checked before emu's can */
+	if (!guest_range_ok(ic.rip, 1) || !guest_range_ok(ic.rsp, 0) ||
+	    !gdt_sel_usable(cpu, regs->cs, true) ||
+	    !gdt_sel_usable(cpu, regs->ss, false))
+		bounce_failsafe(cpu, regs);
 	return ic.rax;
 }

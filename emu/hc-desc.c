@@ -20,6 +20,9 @@
 #define DESC_CODE     (1ULL << 43)
 #define DESC_CONFORM  (1ULL << 42)
 #define DESC_ACCESSED (1ULL << 40)
+#define DESC_WRITABLE (1ULL << 41) /* data */
+#define DESC_L	      (1ULL << 53)
+#define DESC_D	      (1ULL << 54)
 
 static uint64_t *gdt_ptes(struct emu_cpu *cpu)
 {
@@ -128,4 +131,25 @@ long hc_update_descriptor(struct emu_cpu *cpu, uint64_t maddr, uint64_t desc,
 		return -XEN_EINVAL;
 	*(uint64_t *)maddr_to_virt(maddr) = desc;
 	return 0;
+}
+
+bool gdt_sel_usable(struct emu_cpu *cpu, uint16_t sel, bool code)
+{
+	const uint64_t *gdt = (const uint64_t *)(EMU_VA + EMU_OFF_GDT +
+						 cpu->id * EMU_GDT_PAGES *
+							 PAGE_SIZE);
+	const uint64_t need = DESC_P | DESC_S | DESC_DPL;
+	uint64_t d;
+
+	/* null, or the LDT, which emu does not give (MMUEXT_SET_LDT) */
+	if (sel < 4 || (sel & 4))
+		return false;
+	/* the GDT's limit covers all EMU_GDT_PAGES: any index reads */
+	d = __atomic_load_n(&gdt[sel >> 3], __ATOMIC_RELAXED);
+	if ((d & need) != need)
+		return false;
+	if (code)
+		return (d & DESC_CODE) && !(d & DESC_CONFORM) &&
+		       (d & (DESC_L | DESC_D)) != (DESC_L | DESC_D);
+	return !(d & DESC_CODE) && (d & DESC_WRITABLE);
 }

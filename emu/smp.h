@@ -41,6 +41,11 @@ void smp_flush_serve(struct emu_cpu *cpu);
 /* hc-desc.c: checks (and fixes up) a GDT's descriptors; maps it for v. */
 int gdt_check(const uint64_t *mfns, uint64_t entries);
 void gdt_map(struct emu_cpu *v, const uint64_t *mfns, uint64_t entries);
+/*
+ * Would iretq load sel (RPL 3) as CS (code) or SS (data) on this vCPU?
+ * Read from the GDT in software: no host has to fault for emu to know.
+ */
+bool gdt_sel_usable(struct emu_cpu *cpu, uint16_t sel, bool code);
 /* hc-mmu.c: validates mfn as an L4 (on the host) and gives it emu's slots. */
 int mmu_pin_root(struct emu_cpu *cpu, uint64_t mfn);
 

@@ -116,6 +116,7 @@ struct emu_counters {
 	uint64_t m2p_xen_slot_refused; /* 1: this host refuses ring-3 reads
 					* of Xen's M2P address (emu/m2p.c) */
 	uint64_t m2p_reads_emulated;   /* guest reads of it emulated */
+	uint64_t failsafe;	       /* irets bounced to the failsafe cb */
 };
 
 /* Port states in struct emu_port. */

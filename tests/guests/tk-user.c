@@ -4,7 +4,11 @@
  * from user mode bounced to the guest kernel's syscall callback on the
  * kernel stack (stack_switch), iret back with VGCF_in_syscall, int $0x80
  * with a DPL-3 gate, int with a DPL-0 gate -> #GP, a user page fault, and
- * the GS base switch between kernel and user mode.
+ * the GS base switch between kernel and user mode.  Then irets to user
+ * contexts the CPU refuses (a non-canonical RIP or RSP, a CS that is no
+ * code selector) reach the failsafe callback with that context and the
+ * data selectors in its frame, as on Xen: Linux makes them #GP for the
+ * task, where emu used to end the domain.
  */
 #include <xen/callback.h>
 
@@ -23,9 +27,15 @@ uint64_t kernel_ctx[8];
 
 extern char trap_6[], trap_13[], trap_14[], trap_128[], trap_129[];
 void user_syscall_entry(void);
-long enter_user(void (*fn)(void), void *stack);
+long enter_user(void (*fn)(void), void *stack, uint64_t cs);
+void failsafe_entry(void);
+/* { RCX, R11, DS, ES, FS, GS, RIP, CS, RFLAGS, RSP, SS } */
+uint64_t fs_frame[11], fs_hits;
 
-/* enter_user saves the kernel context; the syscall SYS_DONE resumes it. */
+/*
+ * enter_user saves the kernel context; the syscall SYS_DONE resumes it
+ * (0), or the failsafe callback, which keeps its frame (1).
+ */
 asm(".text\n"
     ".globl enter_user\n"
     "enter_user:\n"
@@ -39,7 +49,7 @@ asm(".text\n"
     "	pushq $0xe02b\n"		/* ss */
     "	pushq %rsi\n"			/* rsp */
     "	pushq $0x202\n"			/* rflags */
-    "	pushq $0xe033\n"		/* cs: user mode */
+    "	pushq %rdx\n"			/* cs: RPL 3, user mode */
     "	pushq %rdi\n"			/* rip */
     "	pushq $0\n"			/* flags */
     "	pushq $0\n"			/* rcx */
@@ -63,15 +73,26 @@ asm(".text\n"
     "	mov $23, %eax\n"
     "	syscall\n"
     "	ud2\n"
-    "1:	mov kernel_ctx+0(%rip), %rbx\n"
+    "1:	xor %eax, %eax\n"
+    "resume_kernel:\n"
+    "	mov kernel_ctx+0(%rip), %rbx\n"
     "	mov kernel_ctx+8(%rip), %rbp\n"
     "	mov kernel_ctx+16(%rip), %r12\n"
     "	mov kernel_ctx+24(%rip), %r13\n"
     "	mov kernel_ctx+32(%rip), %r14\n"
     "	mov kernel_ctx+40(%rip), %r15\n"
     "	mov kernel_ctx+48(%rip), %rsp\n"
-    "	xor %eax, %eax\n"
-    "	ret\n");
+    "	ret\n"
+    ".globl failsafe_entry\n"
+    "failsafe_entry:\n"
+    "	lea fs_frame(%rip), %rdi\n"
+    "	mov %rsp, %rsi\n"
+    "	mov $11, %ecx\n"
+    "	cld\n"
+    "	rep movsq\n"
+    "	incq fs_hits(%rip)\n"
+    "	mov $1, %eax\n"
+    "	jmp resume_kernel\n");
 
 void trap_handler(struct trapframe *tf)
 {
@@ -103,6 +124,50 @@ static void user_main(void)
 	asm volatile("syscall" : : "a"(SYS_DONE) : "rcx", "r11", "memory");
 	for (;;)
 		;
+}
+
+/* an iret to user mode the CPU would refuse: the failsafe frame's view */
+static void bad_iret(const char *what, void (*rip)(void), void *rsp,
+		     uint64_t cs)
+{
+	uint16_t ds;
+	uint64_t hits = fs_hits;
+
+	asm volatile("mov %%ds, %0" : "=r"(ds));
+	memset(fs_frame, 0, sizeof(fs_frame));
+	printf("iret to %s\n", what);
+	CHECK_EQ(enter_user(rip, rsp, cs), 1);
+	CHECK_EQ(fs_hits, hits + 1);
+	/* unchanged: Linux calls it a bad IRET, not a bad data selector */
+	CHECK_EQ(fs_frame[2] & 0xffff, ds);
+	CHECK_EQ(fs_frame[6], (uint64_t)rip);
+	CHECK_EQ(fs_frame[7] & 0xffff, cs);
+	CHECK_EQ(fs_frame[9], (uint64_t)rsp);
+	CHECK_EQ(fs_frame[10] & 0xffff, FLAT_USER_SS);
+}
+
+static void failsafe_tests(void)
+{
+	struct callback_register cb = {
+		.type = CALLBACKTYPE_failsafe,
+		.address = (unsigned long)failsafe_entry,
+	};
+	void *stack = ustack + sizeof(ustack);
+
+	CHECK_EQ(hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register,
+			   (uint64_t)&cb, 0, 0, 0), 0);
+	bad_iret("a non-canonical rip", (void (*)(void))0x800000000000ULL,
+		 stack, FLAT_USER_CS);
+	bad_iret("Xen's own range", (void (*)(void))0xffff800000001000ULL,
+		 stack, FLAT_USER_CS);
+	bad_iret("a non-canonical rsp", user_main, (void *)0x800000000000ULL,
+		 FLAT_USER_CS);
+	bad_iret("an empty GDT slot as cs", user_main, stack, 0x1233);
+	bad_iret("a data selector as cs", user_main, stack, FLAT_USER_DS);
+	bad_iret("an LDT selector as cs", user_main, stack, 0x0f);
+	/* and user mode still works */
+	CHECK_EQ(enter_user(user_main, stack, FLAT_USER_CS), 0);
+	CHECK_EQ(sys_count, 2);
 }
 
 void test_main(void)
@@ -138,7 +203,8 @@ void test_main(void)
 	CHECK_EQ(hypercall(__HYPERVISOR_mmuext_op, (uint64_t)&op, 1, 0,
 			   DOMID_SELF, 0), 0);
 
-	CHECK_EQ(enter_user(user_main, ustack + sizeof(ustack)), 0);
+	CHECK_EQ(enter_user(user_main, ustack + sizeof(ustack), FLAT_USER_CS),
+		 0);
 	printf("back in kernel mode\n");
 
 	CHECK_EQ(sys_count, 1);
@@ -153,4 +219,5 @@ void test_main(void)
 	CHECK_EQ(user_gs_seen, 0x7577);
 	asm volatile("mov %%gs:0, %0" : "=r"(kernel_gs_seen));
 	CHECK_EQ(kernel_gs_seen, 0x6b67);
+	failsafe_tests();
 }
