@@ -7,8 +7,9 @@
  * out-of-range frames, bad ports and refs, self-referential structures,
  * nested multicalls, mmu_update and update_va_mapping on its live page
  * tables), privileged and faulting instructions, and direct writes to a
- * live L1.  Every exception comes back to the action loop through the
- * trap table.
+ * live L1, and iret hypercalls to contexts no CPU returns to.  Every
+ * exception comes back to the action loop through the trap table, a
+ * refused iret through the failsafe callback.
  *
  * It avoids only what would end or blind itself on Xen too (shutdown,
  * block, taking down vCPU 0, replacing its trap table or callbacks,
@@ -67,6 +68,9 @@ struct jmp jb; /* global: the asm below names it */
 volatile int armed;
 static uint64_t last_rip, last_vec;
 static uint64_t traps[NR_VECTORS + 1], hc_ok, hc_err, actions_done;
+static uint64_t bad_irets, failsafes;
+void failsafe_trap(void);
+#define FAILSAFE_VEC 255 /* traps.S: failsafe_trap */
 int try_run(void (*fn)(void));
 asm(".text\n"
     ".globl try_run\n"
@@ -155,6 +159,7 @@ asm(".text\n"
 void trap_handler(struct trapframe *tf)
 {
 	traps[tf->vector < NR_VECTORS ? tf->vector : NR_VECTORS]++;
+	failsafes += tf->vector == FAILSAFE_VEC;
 	if (!armed) {
 		printf("FUZZ-FAIL: trap %lu at %lx (error %lx) outside an "
 		       "action, after %lu actions\n",
@@ -163,10 +168,11 @@ void trap_handler(struct trapframe *tf)
 	}
 	/*
 	 * Back to the action loop in kernel mode: a user-mode frame has RPL
-	 * 3, and a kernel one keeps its cs and ss
+	 * 3, and a kernel one keeps its cs and ss, except a failsafe frame,
+	 * whose cs or ss is the refused one
 	 */
-	if (tf->cs & 3) {
-		user_traps++;
+	user_traps += tf->cs & 3 ? 1 : 0;
+	if ((tf->cs & 3) || tf->vector == FAILSAFE_VEC) {
 		tf->cs = FLAT_KERNEL_CS & ~3;
 		tf->ss = FLAT_KERNEL_SS & ~3;
 	}
@@ -648,14 +654,72 @@ static void i_int(void)
 	stub();
 }
 
+/*
+ * The iret hypercall to a context no CPU returns to: one part bad (a
+ * non-canonical or Xen-range RIP, a CS or SS that is no code or data
+ * selector, a non-canonical user RSP), the rest plausible or random.
+ * Xen's iretq faults and its failsafe callback brings us back (a RIP in
+ * Xen's range may fault on its first fetch instead); emu decides the
+ * same before its own iretq.  From user mode it is a plain syscall.
+ */
+static uint64_t iret_frame[9]; /* rax, r11, rcx, flags, rip, cs, rflags,
+				* rsp, ss */
+static void i_bad_iret(void)
+{
+	mmuext_op_t op = {.cmd = MMUEXT_NEW_USER_BASEPTR,
+			  .arg1.mfn = my_l4_mfn};
+	uint64_t *f = iret_frame, bad_sel = below(0x2000) << 3 | 7; /* LDT */
+	bool user = below(2);
+
+	/* what a fuzzed mmuext_op may have changed */
+	hypercall(__HYPERVISOR_mmuext_op, (uint64_t)&op, 1, 0, DOMID_SELF, 0);
+	memset(f, 0, sizeof(iret_frame));
+	f[0] = r1, f[1] = r2, f[2] = r3;
+	f[3] = below(2) ? VGCF_in_syscall : 0;
+	f[4] = (uint64_t)i_bad_iret;
+	f[6] = (r1 & 0xd5) | 0x2; /* arithmetic flags; events stay masked */
+	f[8] = FLAT_USER_SS;
+	switch (below(5)) {
+	case 0:
+		f[4] = 0x800000000000UL + below(1UL << 46);
+		break;
+	case 1:
+		f[4] = XEN_START + below(XEN_END - XEN_START);
+		break;
+	case 2:
+		f[5] = below(2) ? bad_sel : FLAT_USER_DS;
+		break;
+	case 3:
+		f[8] = below(2) ? bad_sel : below(2) ? 0 : FLAT_USER_CS;
+		break;
+	default: /* the kernel stack would take the frame: user mode */
+		user = true;
+		f[7] = 0x800000000000UL + below(1UL << 46);
+		break;
+	}
+	if (!f[5])
+		f[5] = user ? FLAT_USER_CS : FLAT_KERNEL_CS & ~3;
+	if (!f[7])
+		f[7] = user ? (uint64_t)ustack + sizeof(ustack)
+			    : (uint64_t)kstack + sizeof(kstack) / 2;
+	bad_irets++;
+	asm volatile("movq %0, %%rsp\n\t"
+		     "movl $23, %%eax\n\t" /* __HYPERVISOR_iret */
+		     "syscall\n\t"
+		     "ud2"
+		     :
+		     : "r"(f)
+		     : "memory");
+}
+
 static void (*const insns[])(void) = {
-	i_cli,	  i_inb,      i_outl,	 i_insb,     i_rdmsr, i_wrmsr,
-	i_rdcr,	  i_wrcr0,    i_wrcr4,	 i_wrcr3,    i_wrdr7, i_rddr,
-	i_lgdt,	  i_lidt,     i_sgdt,	 i_lldt,     i_ltr,   i_invlpg,
-	i_wbinvd, i_clts,     i_rdpmc,	 i_rdtscp,   i_cpuid, i_xsetbv,
-	i_xgetbv, i_swapgs,   i_sysret,	 i_sysenter, i_int3,  i_ud2,
-	i_div0,	  i_popf,     i_segs,	 i_movss,    i_lar,   i_read,
-	i_write,  i_read_m2p, i_ptwrite, i_int,
+	i_cli,	  i_inb,      i_outl,	 i_insb,     i_rdmsr,	 i_wrmsr,
+	i_rdcr,	  i_wrcr0,    i_wrcr4,	 i_wrcr3,    i_wrdr7,	 i_rddr,
+	i_lgdt,	  i_lidt,     i_sgdt,	 i_lldt,     i_ltr,	 i_invlpg,
+	i_wbinvd, i_clts,     i_rdpmc,	 i_rdtscp,   i_cpuid,	 i_xsetbv,
+	i_xgetbv, i_swapgs,   i_sysret,	 i_sysenter, i_int3,	 i_ud2,
+	i_div0,	  i_popf,     i_segs,	 i_movss,    i_lar,	 i_read,
+	i_write,  i_read_m2p, i_ptwrite, i_int,	     i_bad_iret,
 };
 #define NR_INSNS (sizeof(insns) / sizeof(insns[0]))
 
@@ -745,6 +809,11 @@ void test_main(void)
 		.flags = CALLBACKF_mask_events,
 		.address = (unsigned long)user_syscall_entry,
 	};
+	struct callback_register failsafe_cb = {
+		.type = CALLBACKTYPE_failsafe,
+		.flags = CALLBACKF_mask_events,
+		.address = (unsigned long)failsafe_trap,
+	};
 	unsigned i;
 
 	for (i = 0; i < sizeof(vecs); i++)
@@ -760,6 +829,9 @@ void test_main(void)
 	shared_info_vcpu0()->evtchn_upcall_mask = 1; /* no callback */
 	CHECK_EQ(hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register,
 			   (uint64_t)&syscall_cb, 0, 0, 0),
+		 0);
+	CHECK_EQ(hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register,
+			   (uint64_t)&failsafe_cb, 0, 0, 0),
 		 0);
 	CHECK_EQ(hypercall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
 			   (uint64_t)kstack + sizeof(kstack), 0, 0, 0),
@@ -787,6 +859,9 @@ void test_main(void)
 	user_insn = i_ud2;
 	CHECK_EQ(try_run(user_action), 1);
 	CHECK_EQ(user_traps, 1);
+	/* and a refused iret comes back through the failsafe callback */
+	CHECK_EQ(try_run(i_bad_iret), 1);
+	CHECK_EQ(failsafes + traps[14], 1);
 	printf("FUZZ: seed %lu, %lu actions, scratch pages at %lx (L1 frame "
 	       "%lx)\n",
 	       seed, calls, scratch_va, l1_mfn);
@@ -907,9 +982,10 @@ void test_main(void)
 		}
 	}
 	printf("FUZZ-DONE: seed %lu, %lu actions: %lu hypercalls ok, %lu "
-	       "refused; %lu in user mode (%lu trapped, %lu syscalls); traps",
+	       "refused; %lu in user mode (%lu trapped, %lu syscalls); %lu "
+	       "bad irets (%lu to the failsafe callback); traps",
 	       seed, actions_done, hc_ok, hc_err, user_actions, user_traps,
-	       user_syscalls);
+	       user_syscalls, bad_irets, failsafes);
 	for (i = 0; i <= NR_VECTORS; i++)
 		if (traps[i])
 			printf(" %u:%lu", i, traps[i]);

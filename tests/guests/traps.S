@@ -52,6 +52,21 @@ trap_\v:
 	TRAP 19, 0
 	TRAP 128, 0
 	TRAP 129, 0
+	TRAP 255, 0
+
+/*
+ * Xen's failsafe callback frame { RCX, R11, DS, ES, FS, GS, RIP, CS,
+ * RFLAGS, RSP, SS }: without the data selectors it is a trap frame, which
+ * trap_handler sees as vector 255.
+ */
+	.globl failsafe_trap
+failsafe_trap:
+	popq %rcx
+	popq %r11
+	addq $32, %rsp
+	pushq %r11
+	pushq %rcx
+	jmp trap_255
 
 	.globl trap_return
 trap_return:
