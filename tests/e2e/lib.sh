@@ -101,6 +101,23 @@ pid_of_service() { cat "$XENNER_RUNDIR/$1.pid"; }
 # whose xenner (or the timeout wrapping it) is PID.  Fails at once, with the
 # output's last lines, when xenner ends first, the guest kernel panics or
 # reports a hung task: a dead guest must not cost a test its whole limit.
+# Waits up to $2 seconds (scaled) for xenner $1 to end.  If it does not,
+# its vCPUs' registers and emu's counters (SIGUSR1), the tail of its
+# output $3 and the run directory's logs are shown, and the test fails:
+# a stalled guest leaves evidence instead of a bare timeout.
+wait_exit() { # pid, seconds, output file
+	local n=$(($(scaled "$2") * 10)) i
+	for ((i = 0; i < n; i++)); do
+		proc_alive "$1" || return 0
+		sleep 0.1
+	done
+	kill -USR1 "$1" 2>/dev/null
+	sleep 2
+	tail -n 80 "$3"
+	show_logs
+	fail "xenner $1 still running after $(scaled "$2") s ($(basename "$3"))"
+}
+
 wait_guest() { # pid, output file, pattern, [tenths]
 	local pid=$1 out=$2 pat=$3 n i why=""
 	n=$(scaled "${4:-3000}")

@@ -47,7 +47,7 @@ new=$("$XM" list | awk '$1 == "lsave" { print $2 }')
 [ -n "$new" ] && [ "$new" != "$old" ] || fail "xm list shows lsave as '$new' (was $old)"
 XENSTORED_PATH=$R/xenstored/socket xenstore-read "/local/domain/$new/name" | grep -qx lsave ||
 	fail "xenstore has no /local/domain/$new/name"
-timeout -k 5 "$(scaled 300)" tail --pid=$pid -f /dev/null
+wait_exit $pid 300 "$R/b.out"
 wait $pid
 rc=$?
 [ $rc = 0 ] || { tail -n 40 "$R/b.out"; fail "restored guest: exit $rc"; }
