@@ -135,9 +135,9 @@ long hc_update_descriptor(struct emu_cpu *cpu, uint64_t maddr, uint64_t desc,
 
 bool gdt_sel_usable(struct emu_cpu *cpu, uint16_t sel, bool code)
 {
-	const uint64_t *gdt = (const uint64_t *)(EMU_VA + EMU_OFF_GDT +
-						 cpu->id * EMU_GDT_PAGES *
-							 PAGE_SIZE);
+	const uint64_t *gdt =
+		(const uint64_t *)(EMU_VA + EMU_OFF_GDT +
+				   cpu->id * EMU_GDT_PAGES * PAGE_SIZE);
 	const uint64_t need = DESC_P | DESC_S | DESC_DPL;
 	uint64_t d;
 
