@@ -100,7 +100,16 @@ uint64_t save_page_hash(const void *page, uint64_t len)
 
 uint64_t save_zero_hash(void)
 {
-	return save_page_hash(zero_page, PAGE);
+	/* asked once per page of a save: hashed once (threads may race to
+	 * store the same value) */
+	static uint64_t h;
+	uint64_t v = __atomic_load_n(&h, __ATOMIC_RELAXED);
+
+	if (!v) {
+		v = save_page_hash(zero_page, PAGE);
+		__atomic_store_n(&h, v, __ATOMIC_RELAXED);
+	}
+	return v;
 }
 
 void seg_hash_add(struct seg_hash *sh, uint64_t h, bool last)
