@@ -24,11 +24,16 @@
 #define DESC_L	      (1ULL << 53)
 #define DESC_D	      (1ULL << 54)
 
+/* Where vCPU cpu's GDT area is mapped in emu. */
+static uint64_t gdt_va(const struct emu_cpu *cpu)
+{
+	return EMU_VA + EMU_OFF_GDT + cpu->id * EMU_GDT_PAGES * PAGE_SIZE;
+}
+
 static uint64_t *gdt_ptes(struct emu_cpu *cpu)
 {
-	uint64_t gdt_off = EMU_OFF_GDT + cpu->id * EMU_GDT_PAGES * PAGE_SIZE;
-
-	return (uint64_t *)(EMU_VA + boot->emu_l1_off) + (gdt_off >> 12);
+	return (uint64_t *)(EMU_VA + boot->emu_l1_off) +
+	       ((gdt_va(cpu) - EMU_VA) >> 12);
 }
 
 /* Xen's rules for a 64-bit PV guest. */
@@ -90,15 +95,13 @@ void gdt_map(struct emu_cpu *v, const uint64_t *mfns, uint64_t entries)
 {
 	uint64_t *ptes = gdt_ptes(v);
 	unsigned nr = (entries + 511) / 512;
-	uint64_t gdt_va = EMU_VA + EMU_OFF_GDT +
-			  v->id * EMU_GDT_PAGES * PAGE_SIZE;
 
 	for (unsigned i = 0; i < GDT_GUEST_PAGES; i++) {
 		uint64_t maddr = i < nr ? mfns[i] * PAGE_SIZE
 					: EMU_GPA + EMU_OFF_ZERO;
 
 		ptes[i] = maddr | PTE_P | PTE_A;
-		invlpg(gdt_va + i * PAGE_SIZE); /* v's own TLB: see smp.c */
+		invlpg(gdt_va(v) + i * PAGE_SIZE); /* v's own TLB: see smp.c */
 	}
 }
 
@@ -135,9 +138,7 @@ long hc_update_descriptor(struct emu_cpu *cpu, uint64_t maddr, uint64_t desc,
 
 bool gdt_sel_usable(struct emu_cpu *cpu, uint16_t sel, bool code)
 {
-	const uint64_t *gdt =
-		(const uint64_t *)(EMU_VA + EMU_OFF_GDT +
-				   cpu->id * EMU_GDT_PAGES * PAGE_SIZE);
+	const uint64_t *gdt = (const uint64_t *)gdt_va(cpu);
 	const uint64_t need = DESC_P | DESC_S | DESC_DPL;
 	uint64_t d;
 

@@ -97,10 +97,6 @@ wait_until() {
 
 pid_of_service() { cat "$XENNER_RUNDIR/$1.pid"; }
 
-# Waits up to TENTHS (default 3000) for PATTERN in the output of a guest
-# whose xenner (or the timeout wrapping it) is PID.  Fails at once, with the
-# output's last lines, when xenner ends first, the guest kernel panics or
-# reports a hung task: a dead guest must not cost a test its whole limit.
 # Waits up to $2 seconds (scaled) for xenner $1 to end.  If it does not,
 # its vCPUs' registers and emu's counters (SIGUSR1), the tail of its
 # output $3 and the run directory's logs are shown, and the test fails:
@@ -118,6 +114,10 @@ wait_exit() { # pid, seconds, output file
 	fail "xenner $1 still running after $(scaled "$2") s ($(basename "$3"))"
 }
 
+# Waits up to TENTHS (default 3000) for PATTERN in the output of a guest
+# whose xenner (or the timeout wrapping it) is PID.  Fails at once, with the
+# output's last lines, when xenner ends first, the guest kernel panics or
+# reports a hung task: a dead guest must not cost a test its whole limit.
 wait_guest() { # pid, output file, pattern, [tenths]
 	local pid=$1 out=$2 pat=$3 n i why=""
 	n=$(scaled "${4:-3000}")

@@ -654,6 +654,15 @@ static void i_int(void)
 	stub();
 }
 
+/* Our page tables as the user ones: what a fuzzed mmuext_op may change. */
+static void user_base_again(void)
+{
+	mmuext_op_t op = {.cmd = MMUEXT_NEW_USER_BASEPTR,
+			  .arg1.mfn = my_l4_mfn};
+
+	hypercall(__HYPERVISOR_mmuext_op, (uint64_t)&op, 1, 0, DOMID_SELF, 0);
+}
+
 /*
  * The iret hypercall to a context no CPU returns to: one part bad (a
  * non-canonical or Xen-range RIP, a CS or SS that is no code or data
@@ -666,13 +675,10 @@ static uint64_t iret_frame[9]; /* rax, r11, rcx, flags, rip, cs, rflags,
 				* rsp, ss */
 static void i_bad_iret(void)
 {
-	mmuext_op_t op = {.cmd = MMUEXT_NEW_USER_BASEPTR,
-			  .arg1.mfn = my_l4_mfn};
 	uint64_t *f = iret_frame, bad_sel = below(0x2000) << 3 | 7; /* LDT */
 	bool user = below(2);
 
-	/* what a fuzzed mmuext_op may have changed */
-	hypercall(__HYPERVISOR_mmuext_op, (uint64_t)&op, 1, 0, DOMID_SELF, 0);
+	user_base_again();
 	memset(f, 0, sizeof(iret_frame));
 	f[0] = r1, f[1] = r2, f[2] = r3;
 	f[3] = below(2) ? VGCF_in_syscall : 0;
@@ -733,11 +739,7 @@ INSN(i_syscall, asm volatile("syscall" : "+a"(r1) : : "rcx", "r11", "memory"))
 static void (*user_insn)(void);
 static void user_action(void)
 {
-	mmuext_op_t op = {.cmd = MMUEXT_NEW_USER_BASEPTR,
-			  .arg1.mfn = my_l4_mfn};
-
-	/* what a fuzzed mmuext_op may have changed */
-	hypercall(__HYPERVISOR_mmuext_op, (uint64_t)&op, 1, 0, DOMID_SELF, 0);
+	user_base_again();
 	user_actions++;
 	if (user_run(user_insn, ustack + sizeof(ustack)))
 		user_syscalls++;
