@@ -142,6 +142,7 @@ void timer_program(struct emu_cpu *cpu)
 	if (t == cpu->armed_ns)
 		return;
 	cpu->armed_ns = t;
+	cpu->page->timer_armed_ns = t;
 	apic_set_deadline(t ? ns_to_tsc(cpu, t) : 0);
 }
 
@@ -173,6 +174,7 @@ void timer_check(struct emu_cpu *cpu)
 void timer_interrupt(struct emu_cpu *cpu)
 {
 	cpu->armed_ns = 0; /* a TSC deadline fires once */
+	cpu->page->timer_armed_ns = 0;
 	timer_check(cpu);
 }
 

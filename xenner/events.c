@@ -72,6 +72,13 @@ static struct vcpu_info *vcpu_info_at(struct xenner *x, unsigned vcpu,
 	return (struct vcpu_info *)(x->ram + ma);
 }
 
+const struct vcpu_info *events_vcpu_info(struct xenner *x, unsigned vcpu)
+{
+	return vcpu_info_at(
+		x, vcpu,
+		(shared_info_t *)(x->ram + x->boot->shared_info_pfn * 4096));
+}
+
 static void kick(struct xenner *x, unsigned vcpu)
 {
 	struct kvm_msi msi = {

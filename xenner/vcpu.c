@@ -46,27 +46,6 @@ static void trace_mark(const char *fmt, ...)
 	close(fd);
 }
 
-static void dump_regs(struct vcpu *v)
-{
-	struct kvm_regs r;
-	struct kvm_sregs s;
-
-	if (ioctl(v->fd, KVM_GET_REGS, &r) || ioctl(v->fd, KVM_GET_SREGS, &s))
-		return;
-	if (r.rip == 0xfff0 && s.cs.selector == 0xf000) {
-		/* VMX/SVM: KVM resets a vCPU that triple-faulted */
-		log_info("vcpu%u: KVM reset it after the triple fault: no "
-			 "registers of the fault are left (emu's double-fault "
-			 "handler did not get to run either)",
-			 v->id);
-		return;
-	}
-	log_info("vcpu%u: rip %llx rsp %llx rax %llx rflags %llx cs %x ss %x "
-		 "cr2 %llx cr3 %llx",
-		 v->id, r.rip, r.rsp, r.rax, r.rflags, s.cs.selector,
-		 s.ss.selector, s.cr2, s.cr3);
-}
-
 int shutdown_status(uint64_t reason)
 {
 	switch (reason) {
@@ -140,7 +119,7 @@ static void handle_request(struct vcpu *v)
 			len = sizeof(p->data) - 1;
 		log_err("domain %u crashed: %.*s", x->domid, (int)len,
 			(const char *)p->data);
-		dump_regs(v);
+		vcpu_dump(v);
 		x->vmcore.dom->state = VMCORE_STATE_CRASHED;
 		vcpus_stop(x, XENNER_EXIT_CRASH);
 		break;
@@ -187,7 +166,7 @@ static bool handle_exit(struct vcpu *v)
 			run->exit_reason);
 		break;
 	}
-	dump_regs(v);
+	vcpu_dump(v);
 	x->vmcore.dom->state = VMCORE_STATE_CRASHED;
 	vcpus_stop(x, XENNER_EXIT_CRASH);
 	return false;
@@ -221,7 +200,7 @@ static void *vcpu_thread(void *arg)
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
 				if (atomic_exchange(&v->dump_regs, false))
-					dump_regs(v);
+					vcpu_dump(v);
 				continue;
 			}
 			log_err("vcpu%u: KVM_RUN: %s", v->id, strerror(errno));

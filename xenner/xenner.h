@@ -222,6 +222,9 @@ int vcpus_pause(struct xenner *x, bool pause);
 /* Exit status for a SHUTDOWN_* reason, -1 for one xenner cannot honour. */
 int shutdown_status(uint64_t reason);
 
+/* vcpu-dump.c: logs the vCPU's registers and what would wake it */
+void vcpu_dump(struct vcpu *v);
+
 /* dom0.c: the dom0 services a domain needs, and its registration */
 int dom0_connect(struct xenner *x);
 int dom0_create_domain(struct xenner *x);
@@ -236,6 +239,9 @@ void events_request(struct vcpu *v);
 /* Reads evtchnd's event socket (any thread): delivers ports to the
  * guest, stops the domain on shutdown/destroy. */
 void events_drain(struct xenner *x);
+struct vcpu_info;
+/* Where the vCPU's vcpu_info is (emu publishes it), for reading. */
+const struct vcpu_info *events_vcpu_info(struct xenner *x, unsigned vcpu);
 
 /* pagetable.c */
 int pagetable_validate(struct xenner *x, uint64_t mfn, unsigned level);

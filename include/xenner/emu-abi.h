@@ -158,6 +158,8 @@ struct emu_vcpu_page {
 	uint64_t vcpu_info_maddr; /* where this vCPU's vcpu_info lives */
 	uint32_t polling;	  /* in SCHEDOP_poll: kick even if masked */
 	uint32_t pad2;
+	uint64_t timer_armed_ns; /* what the LAPIC timer is set for (system
+				    time; 0 = off): for xenner's dumps */
 };
 
 /*

@@ -97,19 +97,33 @@ wait_until() {
 
 pid_of_service() { cat "$XENNER_RUNDIR/$1.pid"; }
 
+# Asks the xenner that is PID, or its child (under timeout, say),
+# for each vCPU's registers, what would wake it, and emu's counters
+# (SIGUSR1), and shows what it printed: a stalled guest leaves evidence.
+xenner_dump() { # pid
+	local p err
+	for p in "$1" $(pgrep -P "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = xenner ] || continue
+		err=$(readlink "/proc/$p/fd/2")
+		kill -USR1 "$p" 2>/dev/null || continue
+		sleep 2
+		[ -f "$err" ] || continue
+		echo "--- xenner $p after SIGUSR1 ($err)"
+		tail -n 60 "$err"
+	done
+}
+
 # Waits up to $2 seconds (scaled) for xenner $1 to end.  If it does not,
-# its vCPUs' registers and emu's counters (SIGUSR1), the tail of its
-# output $3 and the run directory's logs are shown, and the test fails:
-# a stalled guest leaves evidence instead of a bare timeout.
+# the tail of its output $3, its state (xenner_dump) and the run
+# directory's logs are shown, and the test fails.
 wait_exit() { # pid, seconds, output file
 	local n=$(($(scaled "$2") * 10)) i
 	for ((i = 0; i < n; i++)); do
 		proc_alive "$1" || return 0
 		sleep 0.1
 	done
-	kill -USR1 "$1" 2>/dev/null
-	sleep 2
-	tail -n 80 "$3"
+	tail -n 40 "$3"
+	xenner_dump "$1"
 	show_logs
 	fail "xenner $1 still running after $(scaled "$2") s ($(basename "$3"))"
 }
@@ -118,8 +132,10 @@ wait_exit() { # pid, seconds, output file
 # whose xenner (or the timeout wrapping it) is PID.  Fails at once, with the
 # output's last lines, when xenner ends first, the guest kernel panics or
 # reports a hung task: a dead guest must not cost a test its whole limit.
+# A guest that reports an RCU stall gets 120 s (scaled) more; a stalled
+# or timed-out guest's xenner is asked for its state (xenner_dump).
 wait_guest() { # pid, output file, pattern, [tenths]
-	local pid=$1 out=$2 pat=$3 n i why=""
+	local pid=$1 out=$2 pat=$3 n i why="" stall=""
 	n=$(scaled "${4:-3000}")
 	for ((i = 0; i < n; i++)); do
 		grep -q -- "$pat" "$out" 2>/dev/null && return 0
@@ -127,17 +143,24 @@ wait_guest() { # pid, output file, pattern, [tenths]
 			why="xenner ended"
 		elif grep -q "Kernel panic\|blocked for more than" "$out" 2>/dev/null; then
 			why="the guest kernel panicked or hung"
+		elif [ -z "$stall" ] && grep -q "rcu: INFO: .* detected stall" "$out" 2>/dev/null; then
+			stall=$i
+			xenner_dump "$pid"
+		elif [ -n "$stall" ] && [ $((i - stall)) -ge $(scaled 1200) ]; then
+			why="the guest reported an RCU stall (above) and did not get on"
 		fi
 		if [ -n "$why" ]; then
 			sleep 1 # the rest of the guest's last words
 			grep -q -- "$pat" "$out" 2>/dev/null && return 0
 			tail -n 40 "$out"
+			[ "$why" = "xenner ended" ] || xenner_dump "$pid"
 			show_logs
 			fail "$why before '$pat' appeared in $(basename "$out")"
 		fi
 		sleep 0.1
 	done
 	tail -n 30 "$out"
+	xenner_dump "$pid"
 	show_logs
 	fail "no '$pat' in $(basename "$out") within $((n / 10)) s"
 }

@@ -101,7 +101,19 @@ done
 wait $r
 SH
 chmod +x "$A/kill-receiver"
-XENNER_RUNDIR=$A "$XM" migrate -l -s '' lmig "$A/kill-receiver $RECEIVE" >"$A/m1.out" 2>&1 &&
+# each migration gets a limit: one that hangs shows where the guest was
+migrate() { # output file, receiver command
+	XENNER_RUNDIR=$A timeout -k 10 "$(scaled 300)" "$XM" migrate -l -s '' lmig "$2" >"$1" 2>&1
+	local rc=$?
+	[ $rc = 124 ] || [ $rc = 137 ] || return $rc
+	cat "$1"
+	tail -n 30 "$A/a.out"
+	xenner_dump $pid
+	cat "$C"/xm/lmig.log 2>/dev/null
+	show_logs
+	fail "xenner-xm migrate did not end within $(scaled 300) s"
+}
+migrate "$A/m1.out" "$A/kill-receiver $RECEIVE" &&
 	{ cat "$A/m1.out"; fail "a migration whose receiver was killed succeeded"; }
 kill -0 $pid 2>/dev/null || { tail -n 30 "$A/a.out"; fail "the source xenner ended with the killed receiver"; }
 c=$(sed -n 's/^XT-COUNT \([0-9]*\).*/\1/p' "$A/a.out" | tail -n 1)
@@ -110,8 +122,10 @@ XENNER_RUNDIR=$C "$XM" list lmig >/dev/null 2>&1 && fail "lmig at the receiver a
 ls "$C"/xm/migrate-* >/dev/null 2>&1 && fail "the killed receiver left $(ls "$C"/xm/migrate-*)"
 ok "receiver killed mid-stream: $(tail -n 1 "$A/m1.out"); the guest counts on at the source (count $((c + 2)))"
 
-out=$(XENNER_RUNDIR=$A "$XM" migrate -l -s '' lmig "$RECEIVE" 2>&1) ||
-	{ echo "$out"; tail -n 30 "$A/a.out"; cat "$C"/xm/lmig.log; fail "xenner-xm migrate"; }
+migrate "$A/m2.out" "$RECEIVE" ||
+	{ cat "$A/m2.out"; tail -n 30 "$A/a.out"; cat "$C"/xm/lmig.log; fail "xenner-xm migrate"; }
+out=$(cat "$A/m2.out")
+wait_exit $pid 60 "$A/a.out"
 wait $pid
 rc=$?
 [ $rc = 7 ] || { tail -n 30 "$A/a.out"; fail "source xenner exit $rc, expected 7"; }
