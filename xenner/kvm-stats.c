@@ -25,16 +25,15 @@ struct kvm_counter {
 };
 
 /* The plain counters of one vCPU's stats file, added into c[]. */
-static int add_vcpu(int vcpu_fd, struct kvm_counter *c, unsigned *n)
+static int add_vcpu(int fd, struct kvm_counter *c, unsigned *n)
 {
 	struct kvm_stats_header h;
 	size_t dsize;
 	char *descs = NULL;
-	int fd, rc = 0;
+	int rc = 0;
 
-	fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.name_size > 256 ||
 	    h.num_desc > 4096) {
 		rc = -EIO;
@@ -79,7 +78,6 @@ static int add_vcpu(int vcpu_fd, struct kvm_counter *c, unsigned *n)
 	}
 out:
 	free(descs);
-	close(fd);
 	return rc;
 }
 
@@ -91,7 +89,7 @@ void kvm_stats_print(struct xenner *x, FILE *out)
 
 	for (unsigned i = 0; i < x->cfg.nr_vcpus && !rc; i++)
 		if (x->vcpus[i].fd >= 0)
-			rc = add_vcpu(x->vcpus[i].fd, c, &n);
+			rc = add_vcpu(x->vcpus[i].stats_fd, c, &n);
 	if (rc) {
 		fprintf(out, "  (no KVM statistics: KVM_GET_STATS_FD: %s)\n",
 			strerror(-rc));

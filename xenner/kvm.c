@@ -183,6 +183,11 @@ int kvm_create_vcpu(struct xenner *x, struct vcpu *v)
 		log_err("KVM_CREATE_VCPU %u: %s", v->id, strerror(errno));
 		return -errno;
 	}
+	/* opened now: reading it later needs no vCPU lock, while another
+	 * vCPU ioctl from the main thread would wait for KVM_RUN to end */
+	v->stats_fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
+	if (v->stats_fd < 0)
+		v->stats_fd = -errno;
 	v->run = mmap(NULL, x->vcpu_mmap_size, PROT_READ | PROT_WRITE,
 		      MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED) {
@@ -273,8 +278,11 @@ void kvm_close_vm(struct xenner *x)
 			munmap(v->run, x->vcpu_mmap_size);
 		if (v->fd > 0)
 			close(v->fd);
+		if (v->stats_fd >= 0)
+			close(v->stats_fd);
 		v->run = NULL;
 		v->fd = -1;
+		v->stats_fd = -ENODEV;
 	}
 	if (x->vm_fd >= 0)
 		close(x->vm_fd);

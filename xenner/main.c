@@ -344,8 +344,10 @@ int main(int argc, char **argv)
 	}
 	x->nr_pages = x->cfg.mem_mb * 256;
 	x->total_pages = x->nr_pages + XENNER_SPECIAL_PAGES;
-	for (unsigned i = 0; i < EMU_MAX_VCPUS; i++)
+	for (unsigned i = 0; i < EMU_MAX_VCPUS; i++) {
 		x->vcpus[i].fd = -1;
+		x->vcpus[i].stats_fd = -ENODEV;
+	}
 	x->vmcore.fd = -1;
 
 	if (x->cfg.check_kvm) {

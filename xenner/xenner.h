@@ -37,6 +37,7 @@ struct vcpu {
 	struct xenner *x;
 	unsigned id;
 	int fd;
+	int stats_fd; /* KVM_GET_STATS_FD's, or -errno */
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
