@@ -57,7 +57,25 @@ _run_cleanups() {
 	done
 }
 trap _run_cleanups EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+# The runner's time limit (SIGTERM): the state of this test's guests
+# first, so that a stall leaves evidence, not just "timed out".
+_descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		_descendants "$c"
+	done
+}
+_on_term() {
+	local p
+	echo "--- SIGTERM (the test's time is up)"
+	for p in $(_descendants $$); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = xenner ] && xenner_dump "$p"
+	done
+	show_logs
+}
+trap '_on_term; exit 130' TERM
 
 new_rundir() {
 	XENNER_RUNDIR=$(mktemp -d /dev/shm/xenner-test.XXXXXX)
@@ -84,8 +102,9 @@ start_dom0() {
 	"$DOM0" start || { show_logs; fail "xenner-dom0 start"; }
 }
 
-# Polls a shell condition for up to $2 tenths of a second (default 50;
-# scaled like the time limits).
+# Polls a shell condition up to $2 times, 0.1 s apart (default 50; scaled
+# like the time limits).  Under TCG a poll takes longer than its 0.1 s;
+# the waits for guests below count time instead.
 wait_until() {
 	local cond=$1 n=$(scaled "${2:-50}") i
 	for ((i = 0; i < n; i++)); do
@@ -94,6 +113,9 @@ wait_until() {
 	done
 	return 1
 }
+
+# Microseconds on the clock into $_now, without a process.
+now_us() { _now=${EPOCHREALTIME//[!0-9]/}; }
 
 pid_of_service() { cat "$XENNER_RUNDIR/$1.pid"; }
 
@@ -117,15 +139,19 @@ xenner_dump() { # pid
 # the tail of its output $3, its state (xenner_dump) and the run
 # directory's logs are shown, and the test fails.
 wait_exit() { # pid, seconds, output file
-	local n=$(($(scaled "$2") * 10)) i
-	for ((i = 0; i < n; i++)); do
-		proc_alive "$1" || return 0
+	local end
+	now_us
+	end=$((_now + $(scaled "$2") * 1000000))
+	while proc_alive "$1"; do
+		now_us
+		if [ "$_now" -ge "$end" ]; then
+			tail -n 40 "$3"
+			xenner_dump "$1"
+			show_logs
+			fail "xenner $1 still running after $(scaled "$2") s ($(basename "$3"))"
+		fi
 		sleep 0.1
 	done
-	tail -n 40 "$3"
-	xenner_dump "$1"
-	show_logs
-	fail "xenner $1 still running after $(scaled "$2") s ($(basename "$3"))"
 }
 
 # Waits up to TENTHS (default 3000) for PATTERN in the output of a guest
@@ -135,21 +161,29 @@ wait_exit() { # pid, seconds, output file
 # A guest that reports an RCU stall gets 120 s (scaled) more; a stalled
 # or timed-out guest's xenner is asked for its state (xenner_dump).
 wait_guest() { # pid, output file, pattern, [tenths]
-	local pid=$1 out=$2 pat=$3 n i why="" stall=""
-	n=$(scaled "${4:-3000}")
-	for ((i = 0; i < n; i++)); do
-		grep -q -- "$pat" "$out" 2>/dev/null && return 0
+	local pid=$1 out=$2 pat=$3 why="" stall=0 end
+	now_us
+	end=$((_now + $(scaled "${4:-3000}") * 100000))
+	while ! grep -q -- "$pat" "$out" 2>/dev/null; do
+		now_us
 		if ! proc_alive "$pid"; then
 			why="xenner ended"
 		elif grep -q "Kernel panic\|blocked for more than" "$out" 2>/dev/null; then
 			why="the guest kernel panicked or hung"
-		elif [ -z "$stall" ] && grep -q "rcu: INFO: .* detected stall" "$out" 2>/dev/null; then
-			stall=$i
+		elif [ $stall = 0 ] && grep -q "rcu: INFO: .* detected stall" "$out" 2>/dev/null; then
+			stall=$_now
 			xenner_dump "$pid"
-		elif [ -n "$stall" ] && [ $((i - stall)) -ge $(scaled 1200) ]; then
+		elif [ $stall != 0 ] && [ $((_now - stall)) -ge $(($(scaled 120) * 1000000)) ]; then
 			why="the guest reported an RCU stall (above) and did not get on"
+		elif [ "$_now" -ge "$end" ]; then
+			why="timeout"
 		fi
-		if [ -n "$why" ]; then
+		if [ "$why" = timeout ]; then
+			tail -n 30 "$out"
+			xenner_dump "$pid"
+			show_logs
+			fail "no '$pat' in $(basename "$out") within $(($(scaled "${4:-3000}") / 10)) s"
+		elif [ -n "$why" ]; then
 			sleep 1 # the rest of the guest's last words
 			grep -q -- "$pat" "$out" 2>/dev/null && return 0
 			tail -n 40 "$out"
@@ -159,10 +193,6 @@ wait_guest() { # pid, output file, pattern, [tenths]
 		fi
 		sleep 0.1
 	done
-	tail -n 30 "$out"
-	xenner_dump "$pid"
-	show_logs
-	fail "no '$pat' in $(basename "$out") within $((n / 10)) s"
 }
 
 # Starts the guest stand-in in the background with a script on stdin.
