@@ -133,6 +133,11 @@ xenner_dump() { # pid
 		echo "--- xenner $p after SIGUSR1 ($err)"
 		tail -n 60 "$err"
 	done
+	# the SVM test VM traces KVM's exits and interrupts (docs/svm-vm.md)
+	if [ "$(cat /sys/kernel/tracing/tracing_on 2>/dev/null)" = 1 ]; then
+		echo "--- KVM's last events (L1's trace)"
+		tail -n 200 /sys/kernel/tracing/trace
+	fi
 }
 
 # Waits up to $2 seconds (scaled) for xenner $1 to end.  If it does not,
