@@ -63,6 +63,7 @@ void apic_interrupt(struct emu_cpu *cpu, unsigned vector)
 		/* the bits are already set: return_to_guest() or the
 		 * block/poll loop looks at them */
 		count_inc(cpu, event_interrupts);
+		cpu->page->diag_irq = emu_diag_stamp(cpu->page);
 		apic_eoi();
 		break;
 	case EMU_VEC_FLUSH:

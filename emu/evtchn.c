@@ -28,8 +28,10 @@ struct vcpu_info *vcpu_info_of(struct emu_cpu *c)
 
 void evtchn_kick(struct emu_cpu *cpu, struct emu_cpu *target)
 {
-	if (target != cpu)
+	if (target != cpu) {
+		target->page->diag_kick = emu_diag_stamp(target->page);
 		apic_send_ipi(target->id, EMU_VEC_EVENT);
+	}
 }
 
 static void mark_events_pending(struct emu_cpu *cpu, struct emu_cpu *target,
@@ -38,9 +40,12 @@ static void mark_events_pending(struct emu_cpu *cpu, struct emu_cpu *target,
 	struct vcpu_info *vi = vcpu_info_of(target);
 
 	if (!test_and_set_bit(port / 64, &vi->evtchn_pending_sel) &&
-	    !xchg8(&vi->evtchn_upcall_pending, 1))
+	    !xchg8(&vi->evtchn_upcall_pending, 1)) {
+		target->page->diag_raise = emu_diag_stamp(target->page);
+		target->page->diag_raise_by = cpu->id;
+		target->page->diag_raise_port = port;
 		evtchn_kick(cpu, target);
-	else if (target->page->polling)
+	} else if (target->page->polling)
 		evtchn_kick(cpu, target);
 }
 

@@ -35,8 +35,10 @@ static long block(struct emu_cpu *cpu)
 		return 0;
 	count_inc(cpu, blocks);
 	runstate_set(cpu, RUNSTATE_blocked);
+	cpu->page->diag_halt = emu_diag_stamp(cpu->page);
 	while (!events_need_delivery(cpu))
 		halt();
+	cpu->page->diag_wake = emu_diag_stamp(cpu->page);
 	runstate_set(cpu, RUNSTATE_running);
 	return 0;
 }

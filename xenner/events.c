@@ -101,11 +101,13 @@ static void deliver(struct xenner *x, uint32_t port, int self)
 		(shared_info_t *)(x->ram + x->boot->shared_info_pfn * 4096);
 	unsigned vcpu = __atomic_load_n(&ports(x)[port].vcpu, __ATOMIC_RELAXED);
 	uint64_t bit = 1ULL << (port % 64), selbit = 1ULL << (port / 64);
+	struct emu_vcpu_page *p;
 	struct vcpu_info *vi;
 	bool do_kick;
 
 	if (vcpu >= x->cfg.nr_vcpus)
 		vcpu = 0;
+	p = x->vcpus[vcpu].page;
 	if (__atomic_fetch_or(&si->evtchn_pending[port / 64], bit,
 			      __ATOMIC_SEQ_CST) &
 	    bit)
@@ -119,11 +121,19 @@ static void deliver(struct xenner *x, uint32_t port, int self)
 					__ATOMIC_SEQ_CST) &
 		      selbit) &&
 		    !__atomic_exchange_n(&vi->evtchn_upcall_pending, 1,
-					 __ATOMIC_SEQ_CST))
+					 __ATOMIC_SEQ_CST)) {
 			do_kick = true;
+			p->diag_raise = emu_diag_stamp(p);
+			p->diag_raise_by = self == (int)vcpu
+						   ? EMU_DIAG_HOST_SELF
+						   : EMU_DIAG_HOST;
+			p->diag_raise_port = port;
+		}
 	}
-	if (do_kick && (int)vcpu != self)
+	if (do_kick && (int)vcpu != self) {
+		p->diag_kick = emu_diag_stamp(p);
 		kick(x, vcpu);
+	}
 }
 
 /* Called with evc_lock held. */

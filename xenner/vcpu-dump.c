@@ -104,6 +104,30 @@ static void dump_wakeups(struct vcpu *v)
 		 vi->evtchn_upcall_pending, vi->evtchn_upcall_mask);
 }
 
+/* Who last raised an event for the vCPU, whether it was kicked and took
+ * the kick, in the order emu and xenner stamped them. */
+static void dump_event_trail(struct vcpu *v)
+{
+	const volatile struct emu_vcpu_page *p = v->page;
+	uint32_t by = p->diag_raise_by;
+	char who[32];
+
+	if (by == EMU_DIAG_HOST)
+		snprintf(who, sizeof(who), "xenner");
+	else if (by == EMU_DIAG_HOST_SELF)
+		snprintf(who, sizeof(who), "xenner, in its own request");
+	else
+		snprintf(who, sizeof(who), "vcpu%u", by);
+	log_info("vcpu%u: event trail (stamps, higher is later): raised %llu "
+		 "(port %u, by %s), kicked %llu, kick taken %llu, blocked "
+		 "%llu, woke %llu",
+		 v->id, (unsigned long long)p->diag_raise, p->diag_raise_port,
+		 who, (unsigned long long)p->diag_kick,
+		 (unsigned long long)p->diag_irq,
+		 (unsigned long long)p->diag_halt,
+		 (unsigned long long)p->diag_wake);
+}
+
 void vcpu_dump(struct vcpu *v)
 {
 	struct kvm_regs r;
@@ -124,4 +148,5 @@ void vcpu_dump(struct vcpu *v)
 		 v->id, r.rip, r.rsp, r.rax, r.rflags, s.cs.selector,
 		 s.ss.selector, s.cr2, s.cr3);
 	dump_wakeups(v);
+	dump_event_trail(v);
 }

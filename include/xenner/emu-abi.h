@@ -160,7 +160,28 @@ struct emu_vcpu_page {
 	uint32_t pad2;
 	uint64_t timer_armed_ns; /* what the LAPIC timer is set for (system
 				    time; 0 = off): for xenner's dumps */
+	/*
+	 * The trail of this vCPU's wake-ups, for xenner's dumps: a vCPU that
+	 * stays halted with an event pending shows whether the event's
+	 * raiser kicked it and whether the kick arrived.  Stamps are
+	 * numbers from diag_seq, which emu and xenner both count up.
+	 */
+	uint64_t diag_seq;
+	uint64_t diag_raise;	  /* upcall_pending last went 0 -> 1 */
+	uint32_t diag_raise_by;	  /* a vCPU id, or EMU_DIAG_HOST(_SELF) */
+	uint32_t diag_raise_port; /* the port that did it */
+	uint64_t diag_kick;	  /* the last kick sent to it */
+	uint64_t diag_irq;	  /* the last kick it took (EMU_VEC_EVENT) */
+	uint64_t diag_halt;	  /* it last halted in SCHEDOP_block */
+	uint64_t diag_wake;	  /* it last left SCHEDOP_block */
 };
+#define EMU_DIAG_HOST	   0xffff
+#define EMU_DIAG_HOST_SELF 0xfffe /* in the vCPU's own request: no kick */
+
+static inline uint64_t emu_diag_stamp(struct emu_vcpu_page *p)
+{
+	return __atomic_add_fetch(&p->diag_seq, 1, __ATOMIC_SEQ_CST);
+}
 
 /*
  * A 64-bit PV kernel runs in ring 3, so Xen makes every present page-table
