@@ -121,6 +121,7 @@ void emu_counters_print(FILE *out, unsigned domid,
 	line(out, "M2P at Xen's address refused", c->m2p_xen_slot_refused);
 	line(out, "  reads of it emulated", c->m2p_reads_emulated);
 	line(out, "irets to the failsafe callback", c->failsafe);
+	line(out, "interrupts in sti's shadow", c->early_wakes);
 	line(out, "emu entries", emu_counters_entries(c));
 	for (unsigned n = 1; n < EMU_REQ_MAX; n++) {
 		char what[48];

@@ -140,6 +140,9 @@ int emu_copy(void *dst, const void *src, size_t len);
 extern char emu_copy_insn[], emu_copy_fault[];
 int emu_load_gs(uint32_t sel);
 extern char emu_load_gs_insn[], emu_load_gs_fault[];
+/* sti; hlt; cli: waits for an interrupt, with interrupts off around it */
+void emu_halt(void);
+extern char emu_halt_insn[];
 
 /* Entry points called from entry64.S. */
 void emu_boot_vcpu(struct regs *regs, struct emu_cpu *cpu);

@@ -268,6 +268,22 @@ smp_switch_to_main:
 	jmp ret_to_guest
 
 /*
+ * Halts with interrupts off before and after, until an interrupt: sti's
+ * shadow makes a wake-up sent after the caller's last look end the hlt.
+ * A host that does not honour the shadow (KVM on QEMU's emulated SVM
+ * delivered the LAPIC timer between the sti and the hlt) returns from
+ * the interrupt to the hlt itself, which then sleeps through the wake-up
+ * the interrupt brought: emu_trap moves such a return past the hlt.
+ */
+	.globl emu_halt, emu_halt_insn
+emu_halt:
+	sti
+emu_halt_insn:
+	hlt
+	cli
+	ret
+
+/*
  * Copies rdx bytes from rsi to rdi; returns 0, or -EFAULT (-14) if either
  * side faulted (emu_trap moves rip to copy_fault).
  */

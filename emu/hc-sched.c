@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * sched_op: yield, block, poll, shutdown.  Blocking halts the vCPU in
- * ring 0 with interrupts on (sti; hlt) until the LAPIC timer or a kick
+ * ring 0 with interrupts on (emu_halt) until the LAPIC timer or a kick
  * from xenner or another vCPU; the interrupt handlers set the event bits
  * and the loop looks at them again.
  */
@@ -13,12 +13,6 @@
 #include "time.h"
 
 #define POLL_MAX_PORTS 128
-
-static inline void halt(void)
-{
-	/* sti's shadow covers hlt: no wake-up is lost in between */
-	asm volatile("sti; hlt; cli" ::: "memory");
-}
 
 static bool events_need_delivery(struct emu_cpu *cpu)
 {
@@ -37,7 +31,7 @@ static long block(struct emu_cpu *cpu)
 	runstate_set(cpu, RUNSTATE_blocked);
 	cpu->page->diag_halt = emu_diag_stamp(cpu->page);
 	while (!events_need_delivery(cpu))
-		halt();
+		emu_halt();
 	cpu->page->diag_wake = emu_diag_stamp(cpu->page);
 	runstate_set(cpu, RUNSTATE_running);
 	return 0;
@@ -82,7 +76,7 @@ static long poll(struct emu_cpu *cpu, uint64_t arg)
 	asm volatile("lock addl $0, (%%rsp)" ::: "memory");
 	while (!events_need_delivery(cpu) && !any_pending(ports, sp.nr_ports) &&
 	       !(sp.timeout && !cpu->poll_deadline))
-		halt();
+		emu_halt();
 	cpu->page->polling = 0;
 	cpu->poll_deadline = 0;
 	timer_program(cpu);

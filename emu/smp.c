@@ -47,12 +47,6 @@ static inline uint64_t rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
-static inline void halt(void)
-{
-	/* sti's shadow covers hlt: a wake-up sent after the check is seen */
-	asm volatile("sti; hlt; cli" ::: "memory");
-}
-
 static void kick(struct emu_cpu *cpu, struct emu_cpu *v)
 {
 	if (v != cpu)
@@ -88,7 +82,7 @@ static void wait_until_up(struct emu_cpu *cpu)
 			apic_set_deadline(0);
 		}
 		smp_flush_serve(cpu);
-		halt();
+		emu_halt();
 	}
 }
 

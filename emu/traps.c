@@ -189,8 +189,14 @@ void emu_trap(struct regs *regs, struct emu_cpu *cpu)
 			regs->rip = (uint64_t)emu_load_gs_fault;
 			return;
 		}
-		if (vec >= 32)
+		if (vec >= 32) {
+			if (regs->rip == (uint64_t)emu_halt_insn) {
+				/* taken in sti's shadow (entry64.S) */
+				count_inc(cpu, early_wakes);
+				regs->rip++;
+			}
 			return; /* the interrupted emu code returns to the guest */
+		}
 		if (vec == 1) {
 			/* emu touched a guest watchpoint: the guest's */
 			debugreg_trap(cpu);

@@ -117,6 +117,7 @@ struct emu_counters {
 					* of Xen's M2P address (emu/m2p.c) */
 	uint64_t m2p_reads_emulated;   /* guest reads of it emulated */
 	uint64_t failsafe;	       /* irets bounced to the failsafe cb */
+	uint64_t early_wakes; /* interrupts taken before emu_halt's hlt */
 };
 
 /* Port states in struct emu_port. */
