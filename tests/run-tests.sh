@@ -20,7 +20,8 @@
 # "# test-timeout: N"), TEST_TIMEOUT_SCALE (multiplies every limit; the
 # VM run uses SVM_TIMEOUT_SCALE, default 3), TEST_LOGDIR (keep the logs
 # there), SVM_TIMEOUT (the whole VM batch; default 4500 s, 1500 s for the
-# smoke set).
+# smoke set).  "# test-svm-seconds: N" is how long a guest test took in
+# the VM, for sharing the tests out between two VMs.
 set -u
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -299,18 +300,32 @@ svm_limit=4500 svm_smp=${SVMVM_SMP:-1}
 # the smoke set runs beside the native tests
 [ $kvm_ok = 1 ] && svm_limit=1500
 # The VM batches are the longest jobs of all.  Where every guest test runs
-# in the VM, one VM per host CPU (two at most) shares them out, longest
-# first: the parallelism of a 2-vCPU L1 without its breakage.
+# in the VM, one VM per host CPU (two at most) shares them out: each test,
+# longest first, to the batch with less work so far, so that both end
+# together (the parallelism of a 2-vCPU L1 without its breakage).  A
+# test's work is what "# test-svm-seconds: N" says it took in the VM, or
+# a fifth of its time limit.
+svm_seconds() {
+	local n
+	n=$(sed -n 's/^# test-svm-seconds: \([0-9]*\)$/\1/p' "$1" | head -n 1)
+	[ -z "$n" ] && n=$(sed -n 's/^# test-timeout: \([0-9]*\)$/\1/p' "$1" | head -n 1) &&
+		n=$((${n:-$TIMEOUT} / 5))
+	echo "$n"
+}
 batches=1
 [ $kvm_ok = 0 ] && [ "$jobs_max" -ge 2 ] && [ ${#vm_tests[@]} -ge 2 ] && batches=2
 batches=${SVM_BATCHES:-$batches}
 if [ ${#vm_tests[@]} -gt 0 ]; then
 	declare -a batch1=() batch2=()
-	k=0
-	while IFS= read -r t; do
-		if [ $((k % batches)) = 0 ]; then batch1+=("$t"); else batch2+=("$t"); fi
-		k=$((k + 1))
-	done < <(order "${vm_tests[@]}")
+	w1=0 w2=0
+	while read -r w t; do
+		if [ "$batches" = 1 ] || [ $w1 -le $w2 ]; then
+			batch1+=("$t") w1=$((w1 + w))
+		else
+			batch2+=("$t") w2=$((w2 + w))
+		fi
+	done < <(for t in "${vm_tests[@]}"; do echo "$(svm_seconds "$t") $t"; done |
+		sort -s -k1,1nr)
 	run_job run_in_svm svm "${batch1[@]}"
 	[ ${#batch2[@]} -gt 0 ] && run_job run_in_svm svm2 "${batch2[@]}"
 fi

@@ -1,5 +1,6 @@
 #!/bin/bash
 # test-needs: kvm
+# test-svm-seconds: 250
 # xenner-cleanup after a SIGKILLed xenner: its vmcore, emu and control
 # files, its xenstore trees, a private dom0 set whose xenner is gone and an
 # orphaned tap are removed (-n only lists them); a running domain is left

@@ -1,5 +1,6 @@
 #!/bin/bash
 # test-needs: kvm
+# test-svm-seconds: 20
 # The hypercall-fuzzing guest (tests/guests/hk-fuzz.c): FUZZ_CALLS random
 # hypercalls, faulting and privileged instructions and live page-table
 # writes (default 10^4 per seed, make soak 10^6) for each seed of

@@ -1,5 +1,6 @@
 #!/bin/bash
 # test-needs: kvm
+# test-svm-seconds: 140
 # kill -9 without losing data: four writers in a Linux guest write numbered
 # 4 KiB records (KILL9_RECORDS, default 96) to xvda with O_DIRECT and
 # fsync and print XT-ACK N for each one dd reported done, while blkbackd is

@@ -1,5 +1,6 @@
 #!/bin/bash
 # test-needs: kvm
+# test-svm-seconds: 260
 # bootloader = "pygrub" and pvgrub as Xen users have them: Debian's cloud
 # kernel (as a gzip'd vmlinux: GRUB's Xen loader reads no lz4 bzImage) and
 # a busybox initramfs on an ext4 disk image whose /boot/grub/grub.cfg

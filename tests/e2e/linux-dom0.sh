@@ -1,5 +1,6 @@
 #!/bin/bash
 # test-needs: kvm
+# test-svm-seconds: 120
 # Debian's kernel as an SMP Xen PV guest served by the stock dom0 daemons:
 # two vCPUs online, xenbus connected to the stock xenstored (the guest's
 # own keys visible with xenstore-ls), its console through the stock

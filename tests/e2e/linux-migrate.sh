@@ -1,5 +1,6 @@
 #!/bin/bash
 # test-needs: kvm
+# test-svm-seconds: 160
 # Live migration of Debian's kernel (2 vCPUs) between two xenner runtimes, each in a
 # network namespace of its own as two hosts would be, their bridges joined
 # by a veth pair (one L2 segment), the disk image on storage both see

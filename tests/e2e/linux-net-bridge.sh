@@ -1,5 +1,6 @@
 #!/bin/bash
 # test-needs: kvm
+# test-svm-seconds: 160
 # Two Debian-kernel guests whose vifs netbackd puts on one bridge (in a
 # network namespace of the test's own) talk to each other: B pings A, then
 # sends A 4 MB over TCP/IPv4 and 2 MB over TCP/IPv6 (netfront's GSO and

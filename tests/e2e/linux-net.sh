@@ -1,5 +1,6 @@
 #!/bin/bash
 # test-needs: kvm
+# test-svm-seconds: 170
 # Debian's kernel with xen-netfront (from the initramfs) on a vif served by
 # netbackd, in a network namespace of the test's own: the guest pings the
 # host side, sends $XT_NET_MB MB of random data over TCP to the host and

@@ -1,5 +1,7 @@
 #!/bin/bash
 # test-needs: kvm
+# test-svm-seconds: 650
+# test-timeout: 600
 # Save and restore with the hk-suspend helper kernel, which suspends as
 # Linux does (docs/save-restore.md): xenner-xm save ends the domain
 # (xenner exits 6) and writes an ELF image readelf and xenner-vmcore
