@@ -82,8 +82,8 @@ static void dump_wakeups(struct vcpu *v)
 	tsc = msr.e[0].data;
 	deadline = msr.e[1].data;
 	if (deadline && khz > 0)
-		snprintf(when, sizeof(when), "in %lld us",
-			 (long long)(deadline - tsc) * 1000 / khz);
+		snprintf(when, sizeof(when), "in %.0f us",
+			 (double)(int64_t)(deadline - tsc) * 1000.0 / khz);
 	else if (deadline)
 		snprintf(when, sizeof(when), "at tsc %llx (now %llx)",
 			 (unsigned long long)deadline, (unsigned long long)tsc);
