@@ -75,7 +75,6 @@ struct emu_cpu {
 	uint64_t singleshot;	      /* system time (ns); 0 = off */
 	uint64_t periodic_period, periodic_next;
 	uint64_t poll_deadline;	      /* SCHEDOP_poll timeout; 0 = none */
-	uint64_t armed_ns;	      /* what the LAPIC is set for; 0 = none */
 	struct vcpu_runstate_info runstate;
 	uint64_t runstate_va; /* guest's area; 0 = none */
 

@@ -76,9 +76,9 @@ void smp_boot(struct emu_cpu *cpu)
 static void wait_until_up(struct emu_cpu *cpu)
 {
 	while (!cpu->up) {
-		if (cpu->armed_ns) {
+		if (cpu->page->timer_armed_ns) {
 			/* a down vCPU's timers do not wake it */
-			cpu->armed_ns = 0;
+			cpu->page->timer_armed_ns = 0;
 			apic_set_deadline(0);
 		}
 		smp_flush_serve(cpu);
@@ -95,7 +95,7 @@ static void unpark(struct emu_cpu *cpu)
 	cpu->flush_done = cpu->flush_req;
 	time_set_area(cpu); /* vcpu_info may have moved meanwhile */
 	runstate_set(cpu, RUNSTATE_running);
-	cpu->armed_ns = 0;
+	cpu->page->timer_armed_ns = 0;
 	timer_check(cpu); /* fires what expired, arms the LAPIC again */
 }
 

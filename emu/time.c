@@ -139,9 +139,9 @@ void timer_program(struct emu_cpu *cpu)
 	}
 	if (cpu->poll_deadline && (!t || cpu->poll_deadline < t))
 		t = cpu->poll_deadline;
-	if (t == cpu->armed_ns)
+	/* in the vCPU page, where xenner's dumps read it */
+	if (t == cpu->page->timer_armed_ns)
 		return;
-	cpu->armed_ns = t;
 	cpu->page->timer_armed_ns = t;
 	apic_set_deadline(t ? ns_to_tsc(cpu, t) : 0);
 }
@@ -173,8 +173,7 @@ void timer_check(struct emu_cpu *cpu)
 
 void timer_interrupt(struct emu_cpu *cpu)
 {
-	cpu->armed_ns = 0; /* a TSC deadline fires once */
-	cpu->page->timer_armed_ns = 0;
+	cpu->page->timer_armed_ns = 0; /* a TSC deadline fires once */
 	timer_check(cpu);
 }
 

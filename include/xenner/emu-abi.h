@@ -159,8 +159,8 @@ struct emu_vcpu_page {
 	uint64_t vcpu_info_maddr; /* where this vCPU's vcpu_info lives */
 	uint32_t polling;	  /* in SCHEDOP_poll: kick even if masked */
 	uint32_t pad2;
-	uint64_t timer_armed_ns; /* what the LAPIC timer is set for (system
-				    time; 0 = off): for xenner's dumps */
+	uint64_t timer_armed_ns; /* what emu set the LAPIC timer for (system
+				    time; 0 = off); xenner's dumps read it */
 	/*
 	 * The trail of this vCPU's wake-ups, for xenner's dumps: a vCPU that
 	 * stays halted with an event pending shows whether the event's
