@@ -60,6 +60,11 @@ static int64_t xen_errno(int rc)
 	}
 }
 
+static shared_info_t *shared_info_of(struct xenner *x)
+{
+	return (shared_info_t *)(x->ram + x->boot->shared_info_pfn * 4096);
+}
+
 static struct vcpu_info *vcpu_info_at(struct xenner *x, unsigned vcpu,
 				      shared_info_t *si)
 {
@@ -74,9 +79,7 @@ static struct vcpu_info *vcpu_info_at(struct xenner *x, unsigned vcpu,
 
 const struct vcpu_info *events_vcpu_info(struct xenner *x, unsigned vcpu)
 {
-	return vcpu_info_at(
-		x, vcpu,
-		(shared_info_t *)(x->ram + x->boot->shared_info_pfn * 4096));
+	return vcpu_info_at(x, vcpu, shared_info_of(x));
 }
 
 static void kick(struct xenner *x, unsigned vcpu)
@@ -97,8 +100,7 @@ static void kick(struct xenner *x, unsigned vcpu)
  */
 static void deliver(struct xenner *x, uint32_t port, int self)
 {
-	shared_info_t *si =
-		(shared_info_t *)(x->ram + x->boot->shared_info_pfn * 4096);
+	shared_info_t *si = shared_info_of(x);
 	unsigned vcpu = __atomic_load_n(&ports(x)[port].vcpu, __ATOMIC_RELAXED);
 	uint64_t bit = 1ULL << (port % 64), selbit = 1ULL << (port / 64);
 	struct emu_vcpu_page *p;
